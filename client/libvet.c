@@ -1,0 +1,1 @@
+/* libvet.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* vetctl.c: placeholder, being written. */

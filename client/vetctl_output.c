@@ -1,0 +1,1 @@
+/* vetctl_output.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* handlers_check.c: placeholder, being written. */

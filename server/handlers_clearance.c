@@ -1,0 +1,1 @@
+/* handlers_clearance.c: placeholder, being written. */

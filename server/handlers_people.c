@@ -1,0 +1,1 @@
+/* handlers_people.c: placeholder, being written. */

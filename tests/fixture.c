@@ -1,0 +1,1 @@
+/* fixture.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* test_envelope.c: placeholder, being written. */

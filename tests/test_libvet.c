@@ -1,0 +1,1 @@
+/* test_libvet.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* test_policy.c: placeholder, being written. */

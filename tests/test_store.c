@@ -1,0 +1,1 @@
+/* test_store.c: placeholder, being written. */

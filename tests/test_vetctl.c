@@ -1,0 +1,1 @@
+/* test_vetctl.c: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* test_vettime.c: placeholder, being written. */
