@@ -1,0 +1,58 @@
+/*
+ * record.h: the stored form of people, caveats and replies (record.proto).
+ * record.c is the only place that turns model structs into the bytes kept
+ * in LMDB and back. It trusts neither side fully: encode refuses a struct
+ * that decode would refuse, and decode checks every length, count and enum
+ * of what it reads, because a stored record may be damaged or written by
+ * another version.
+ */
+#ifndef VETD_RECORD_H
+#define VETD_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct stored_reply;		/* store.h */
+
+/* record_*_decode refuses inputs larger than this as damaged. */
+#define RECORD_DECODE_MAX	(1024 * 1024)
+
+/*
+ * The encoders return STATUS_OK with *buf malloc'd (owned by the caller,
+ * never NULL) holding *len bytes; STATUS_INVALID_ARGUMENT when a string is
+ * not NUL-terminated within its field, a required string (id, name) is
+ * empty, a count is above its model.h maximum or an enum is out of range;
+ * STATUS_RESOURCE_EXHAUSTED when out of memory. *buf and *len are written
+ * only on STATUS_OK.
+ *
+ * The decoders return STATUS_OK and fill every byte of *out (unused
+ * entries zeroed, so two decodes of one record compare equal with memcmp);
+ * STATUS_DATA_LOSS when the bytes do not parse, a string does not fit its
+ * field, a count is above its maximum or an enum is out of range;
+ * STATUS_RESOURCE_EXHAUSTED when out of memory. *out is written only on
+ * STATUS_OK.
+ */
+int	record_person_encode(const struct person *p, uint8_t **buf,
+	    size_t *len);
+int	record_person_decode(const uint8_t *buf, size_t len,
+	    struct person *out);
+
+/* A decoded caveat always has builtin = 0: built-ins are never stored. */
+int	record_caveat_encode(const struct caveat *c, uint8_t **buf,
+	    size_t *len);
+int	record_caveat_decode(const uint8_t *buf, size_t len,
+	    struct caveat *out);
+
+/*
+ * A stored reply's payload_digest must be 32 bytes. On STATUS_OK,
+ * out->reply is malloc'd (never NULL, even for reply_len 0) and owned by
+ * the caller.
+ */
+int	record_reply_encode(const struct stored_reply *r, uint8_t **buf,
+	    size_t *len);
+int	record_reply_decode(const uint8_t *buf, size_t len,
+	    struct stored_reply *out);
+
+#endif /* VETD_RECORD_H */

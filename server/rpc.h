@@ -1,0 +1,107 @@
+/*
+ * rpc.h: one request's journey. The listener hands a received frame to
+ * rpc_handle, which decodes the envelope, checks it, and dispatches by
+ * method through the protobuf-c service descriptor: reads run at once on a
+ * read snapshot, writes go to the writer thread. Either way the reply is
+ * left in call->reply and call->done(call) sends it.
+ */
+#ifndef VETD_RPC_H
+#define VETD_RPC_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct config;
+struct policy;
+struct store;
+struct store_txn;
+struct writer;
+struct method;
+
+/* The server as every request sees it. */
+struct vetd {
+	struct store	*store;
+	const struct policy *policy;
+	const struct config *config;
+	struct writer	*writer;
+	atomic_int	draining;	/* set on SIGTERM: refuse new work */
+	atomic_long	in_flight;	/* requests received, not yet replied */
+};
+
+/* A bump allocator reset after every request: no malloc per request in
+ * the steady state. */
+struct arena_chunk;
+struct arena {
+	uint8_t	*base;
+	size_t	size;
+	size_t	used;
+	struct arena_chunk *extra;	/* overflow, freed on reset */
+};
+
+struct rpc_call {
+	struct vetd	*vd;
+	void		(*done)(struct rpc_call *call);	/* sends call->reply */
+	void		*owner;		/* the listener's worker */
+	struct rpc_call	*next;		/* writer queue link */
+
+	/* The request, once decoded. */
+	const ProtobufCMethodDescriptor *md;
+	const struct method *method;
+	ProtobufCMessage *input;
+	char		request_id[65];
+	uint32_t	timeout_ms;
+	int64_t		received_ms;	/* monotonic */
+	uint8_t		payload_digest[32];
+	vtime		now;		/* wall clock at receipt, for the rule */
+
+	/* Handler state. */
+	struct store_txn *txn;
+	int		code;		/* status_code */
+	char		message[512];
+	uint8_t		*out;		/* packed output message (arena) */
+	size_t		out_len;
+	int		out_set;
+	uint64_t	revision;
+	struct person	scratch;	/* the handler's working record */
+
+	/* The encoded RpcResponse (arena), ready to send. */
+	uint8_t		*reply;
+	size_t		reply_len;
+
+	struct arena	arena;
+	ProtobufCAllocator pb_allocator;	/* over the arena */
+};
+
+/* rpc_call_init/rpc_call_fini: per-worker set-up, done once. */
+int rpc_call_init(struct rpc_call *call, struct vetd *vd);
+void rpc_call_fini(struct rpc_call *call);
+
+/*
+ * rpc_handle processes one frame (buf, len are not kept). Returns 1 when
+ * call->reply is ready now, 0 when the writer thread will call
+ * call->done(call) later.
+ */
+int rpc_handle(struct rpc_call *call, const uint8_t *buf, size_t len);
+
+/* rpc_execute_write runs a queued write; called by the writer thread. */
+void rpc_execute_write(struct rpc_call *call);
+
+/* For handlers: record a failure status with a message. */
+void rpc_fail(struct rpc_call *call, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* rpc_alloc: zeroed arena memory that lives until the reply is sent;
+ * NULL only when memory is exhausted. */
+void *rpc_alloc(struct rpc_call *call, size_t size);
+char *rpc_strdup(struct rpc_call *call, const char *s);
+
+/* The protobuf-c allocator over the call's arena. */
+ProtobufCAllocator *rpc_allocator(struct rpc_call *call);
+
+/* rpc_methods_check: every method of the service has a table entry. */
+int rpc_methods_check(void);
+
+#endif /* VETD_RPC_H */
