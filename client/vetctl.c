@@ -1,1 +1,1098 @@
-/* vetctl.c: placeholder, being written. */
+/*
+ * vetctl.c: the command line client for vetd.
+ *
+ * Parses global options, then one command and its arguments, completely,
+ * before it reads the token or connects, so a usage error never reaches
+ * vetd. Talks to vetd only through libvet; vetctl_output.c prints.
+ * The API token is a secret: it is never printed, and vetctl's copy is
+ * zeroed before exit. Exit codes are in vetctl.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vet_config.h"
+#include "vettime.h"
+#include "vetctl.h"
+
+#define TOKEN_MAX	1024		/* bytes in a token file */
+#define FLAGS_MAX	8		/* options of one command */
+#define LIST_PAGE_MAX	1000		/* ListPeople's largest page */
+#define TIMEOUT_MAX_MS	3600000
+
+struct ctl {
+	const char	*url;
+	vet_options	 opts;
+	const char	*token_file;
+	char		*token;		/* secret */
+	vet_client	*client;
+	int		 json;
+};
+
+struct command;
+typedef int command_fn(struct ctl *, const struct command *, int, char **);
+
+struct command {
+	const char	*name;		/* "person put" */
+	const char	*usage;		/* what follows the name */
+	const char	*args[4];	/* required positional arguments */
+	int		 more;		/* more positional arguments allowed */
+	command_fn	*run;
+};
+
+/* A command's option, filled by args_parse. */
+struct flag {
+	const char	*name;
+	int		 has_arg;
+	int		 required;
+	const char	*value;		/* "" for a flag without a value */
+};
+
+static command_fn cmd_health, cmd_person_put, cmd_person_show;
+static command_fn cmd_person_list, cmd_person_status, cmd_clearance_grant;
+static command_fn cmd_clearance_status, cmd_caveat_define, cmd_caveat_list;
+static command_fn cmd_brief, cmd_debrief, cmd_leaver, cmd_check, cmd_help;
+
+static const struct command commands[] = {
+	{ "health", "", { NULL }, 0, cmd_health },
+	{ "person put", "ID --name NAME [--email E] [--org-unit OU] "
+	    "[--nationality CC]", { "ID" }, 0, cmd_person_put },
+	{ "person show", "ID", { "ID" }, 0, cmd_person_show },
+	{ "person list", "[--status active|suspended|leaver] [--limit N]",
+	    { NULL }, 0, cmd_person_list },
+	{ "person suspend", "ID --reason TEXT", { "ID" }, 0,
+	    cmd_person_status },
+	{ "person reinstate", "ID --reason TEXT", { "ID" }, 0,
+	    cmd_person_status },
+	{ "clearance grant", "ID SCHEME LEVEL --review-due YYYY-MM-DD "
+	    "[--granted YYYY-MM-DD] [--authority A] [--reference R]",
+	    { "ID", "SCHEME", "LEVEL" }, 0, cmd_clearance_grant },
+	{ "clearance suspend", "ID SCHEME --reason TEXT", { "ID", "SCHEME" },
+	    0, cmd_clearance_status },
+	{ "clearance reinstate", "ID SCHEME --reason TEXT",
+	    { "ID", "SCHEME" }, 0, cmd_clearance_status },
+	{ "clearance withdraw", "ID SCHEME --reason TEXT", { "ID", "SCHEME" },
+	    0, cmd_clearance_status },
+	{ "caveat define", "NAME (--compartment [--min-level SCHEME:LEVEL] | "
+	    "--national CC[,CC...])", { "NAME" }, 0, cmd_caveat_define },
+	{ "caveat list", "", { NULL }, 0, cmd_caveat_list },
+	{ "brief", "ID CAVEAT [--expires YYYY-MM-DD]", { "ID", "CAVEAT" }, 0,
+	    cmd_brief },
+	{ "debrief", "ID CAVEAT --reason TEXT", { "ID", "CAVEAT" }, 0,
+	    cmd_debrief },
+	{ "leaver", "ID --reason TEXT", { "ID" }, 0, cmd_leaver },
+	{ "check", "ID MARKING [CAVEAT ...]", { "ID", "MARKING" }, 1,
+	    cmd_check },
+	{ "help", "[COMMAND]", { NULL }, 1, cmd_help },
+};
+#define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+enum {
+	OPT_JSON = 256,
+	OPT_TIMEOUT,
+	OPT_TOKEN_FILE,
+	OPT_TLS_CA,
+	OPT_TLS_CERT,
+	OPT_TLS_SERVER_NAME,
+	OPT_VERSION,
+};
+
+static const struct option global_options[] = {
+	{ "server", required_argument, NULL, 's' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-server-name", required_argument, NULL, OPT_TLS_SERVER_NAME },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+out_of_memory(void)
+{
+	fputs("vetctl: out of memory\n", stderr);
+	return EXIT_SERVER;
+}
+
+/* command_matches: name is words, or starts with words and a space. */
+static int
+command_matches(const char *name, const char *words)
+{
+	size_t len = strlen(words);
+
+	return strncmp(name, words, len) == 0 && (name[len] == '\0' ||
+	    name[len] == ' ');
+}
+
+/*
+ * Usage.
+ */
+
+static void
+usage_commands(FILE *f, const char *prefix)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (prefix == NULL || command_matches(commands[i].name, prefix))
+			fprintf(f, "  vetctl %s%s%s\n", commands[i].name,
+			    *commands[i].usage != '\0' ? " " : "",
+			    commands[i].usage);
+}
+
+static void
+usage_full(FILE *f)
+{
+	fprintf(f,
+	    "usage: vetctl [options] command [arguments]\n"
+	    "\n"
+	    "options (before the command):\n"
+	    "  -s, --server URL         vetd to use (default: $VET_SERVER,\n"
+	    "                           else %s)\n"
+	    "  --json                   print JSON, for scripts\n"
+	    "  --timeout MS             per-call timeout in ms (default 5000)\n"
+	    "  --token-file FILE        API token (else $VET_TOKEN_FILE, else\n"
+	    "                           $VET_TOKEN); FILE must be mode 0600 or"
+	    " stricter\n"
+	    "  --tls-ca FILE            tls+tcp://: CA that signed vetd's"
+	    " certificate\n"
+	    "  --tls-cert FILE          tls+tcp://: client certificate and key"
+	    " (PEM)\n"
+	    "  --tls-server-name NAME   tls+tcp://: name in vetd's certificate\n"
+	    "                           (default: the URL's host)\n"
+	    "  -h, --help               this help\n"
+	    "  --version                print the version\n"
+	    "\n"
+	    "commands:\n", VET_DEFAULT_SOCKET);
+	usage_commands(f, NULL);
+	fprintf(f,
+	    "\n"
+	    "Dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, in UTC. A marking or\n"
+	    "caveat with a space is one quoted argument: \"TOP SECRET\".\n"
+	    "check prints ALLOW, or DENY REASON: explanation.\n"
+	    "\n"
+	    "exit status: 0 success (check: ALLOW), 1 check: DENY, 2 usage"
+	    " error,\n"
+	    "3 error from vetd or no answer.\n");
+}
+
+static int usage_error(const struct command *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* usage_error explains a usage error and returns EXIT_USAGE. */
+static int
+usage_error(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vetctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd != NULL)
+		fprintf(stderr, "usage: vetctl %s%s%s\n", cmd->name,
+		    *cmd->usage != '\0' ? " " : "", cmd->usage);
+	else
+		fputs("try 'vetctl --help'\n", stderr);
+	return EXIT_USAGE;
+}
+
+/*
+ * Arguments.
+ */
+
+static const char *
+flag_value(const struct flag *flags, const char *name)
+{
+	for (; flags->name != NULL; flags++)
+		if (strcmp(flags->name, name) == 0)
+			return flags->value;
+	return NULL;
+}
+
+/*
+ * args_parse reads a command's options and positional arguments; argv[0]
+ * is the command's last word. getopt_long permutes, so options may come
+ * after the arguments; "--" ends the options. Returns 0, EXIT_USAGE, or -1
+ * after printing the usage for --help.
+ */
+static int
+args_parse(const struct command *cmd, int argc, char **argv,
+    struct flag *flags, char ***pos, int *npos)
+{
+	struct option longopts[FLAGS_MAX + 2];
+	size_t nflags = 0, nargs = 0;
+	int ch;
+
+	for (; flags != NULL && flags[nflags].name != NULL; nflags++) {
+		if (nflags == FLAGS_MAX)
+			abort();	/* a broken command table */
+		longopts[nflags].name = flags[nflags].name;
+		longopts[nflags].has_arg = flags[nflags].has_arg ?
+		    required_argument : no_argument;
+		longopts[nflags].flag = NULL;
+		longopts[nflags].val = 256 + (int)nflags;
+	}
+	longopts[nflags] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[nflags + 1] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 0;	/* glibc: start afresh, forgetting the last parse */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			printf("usage: vetctl %s%s%s\n", cmd->name,
+			    *cmd->usage != '\0' ? " " : "", cmd->usage);
+			return -1;
+		}
+		if (ch == ':')
+			return usage_error(cmd, "option %s needs a value",
+			    argv[optind - 1]);
+		if (ch == '?') {
+			if (optopt != 0)
+				return usage_error(cmd, "unknown option -%c",
+				    optopt);
+			return usage_error(cmd, "unknown option %s",
+			    argv[optind - 1]);
+		}
+		if (flags[ch - 256].value != NULL)
+			return usage_error(cmd, "--%s given twice",
+			    flags[ch - 256].name);
+		flags[ch - 256].value = optarg != NULL ? optarg : "";
+	}
+	for (size_t i = 0; i < nflags; i++)
+		if (flags[i].required && flags[i].value == NULL)
+			return usage_error(cmd, "missing --%s",
+			    flags[i].name);
+	while (nargs < sizeof(cmd->args) / sizeof(cmd->args[0]) &&
+	    cmd->args[nargs] != NULL)
+		nargs++;
+	if ((size_t)(argc - optind) < nargs)
+		return usage_error(cmd, "missing %s",
+		    cmd->args[argc - optind]);
+	if ((size_t)(argc - optind) > nargs && !cmd->more)
+		return usage_error(cmd, "unexpected argument '%s'",
+		    argv[optind + (int)nargs]);
+	*pos = argv + optind;
+	*npos = argc - optind;
+	return 0;
+}
+
+/* date_parse reads the value of --name as a date. */
+static int
+date_parse(const struct command *cmd, const char *name, const char *s,
+    int64_t *out)
+{
+	*out = 0;
+	if (s == NULL)
+		return 0;
+	if (vettime_parse(s, out) != 0)
+		return usage_error(cmd, "bad date '%s' for --%s (want "
+		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", s, name);
+	return 0;
+}
+
+/*
+ * The token and the connection.
+ */
+
+/*
+ * token_read reads a token file that only its owner may read. O_NONBLOCK
+ * keeps a FIFO from blocking the open; fstat then refuses it.
+ */
+static int
+token_read(const char *path, char **out)
+{
+	char buf[TOKEN_MAX + 1];
+	struct stat sb;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rv = EXIT_USAGE;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "vetctl: cannot open token file %s: %s\n",
+		    path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (fstat(fd, &sb) == -1) {
+		fprintf(stderr, "vetctl: cannot stat token file %s: %s\n",
+		    path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "vetctl: token file %s is not a regular file\n",
+		    path);
+		goto done;
+	}
+	if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		fprintf(stderr, "vetctl: token file %s is open to group or "
+		    "others (mode %04o); refusing it: chmod 600 %s\n", path,
+		    (unsigned)(sb.st_mode & 07777), path);
+		goto done;
+	}
+	while (len < sizeof(buf)) {
+		if ((n = read(fd, buf + len, sizeof(buf) - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "vetctl: cannot read token file %s: "
+			    "%s\n", path, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == sizeof(buf)) {
+		fprintf(stderr, "vetctl: token file %s is longer than %d "
+		    "bytes\n", path, TOKEN_MAX);
+		goto done;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len == 0 || memchr(buf, '\0', len) != NULL) {
+		fprintf(stderr, "vetctl: token file %s is %s\n", path,
+		    len == 0 ? "empty" : "not text (it holds a NUL byte)");
+		goto done;
+	}
+	if ((*out = strndup(buf, len)) == NULL) {
+		rv = out_of_memory();
+		goto done;
+	}
+	rv = 0;
+done:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rv;
+}
+
+static int
+token_load(struct ctl *ctl)
+{
+	const char *file = ctl->token_file, *env;
+
+	if (file == NULL && (env = getenv("VET_TOKEN_FILE")) != NULL &&
+	    *env != '\0')
+		file = env;
+	if (file != NULL)
+		return token_read(file, &ctl->token);
+	if ((env = getenv("VET_TOKEN")) != NULL && *env != '\0' &&
+	    (ctl->token = strdup(env)) == NULL)
+		return out_of_memory();
+	return 0;
+}
+
+/* ctl_connect reads the token and opens the client. */
+static int
+ctl_connect(struct ctl *ctl)
+{
+	vet_status st;
+	int rv;
+
+	if ((rv = token_load(ctl)) != 0)
+		return rv;
+	ctl->opts.token = ctl->token;
+	if (vet_client_open(&ctl->client, ctl->url, &ctl->opts, &st) !=
+	    VET_OK) {
+		output_error(&st);
+		/* A bad URL or TLS option is the caller's mistake. */
+		return st.code == VET_INVALID_ARGUMENT ? EXIT_USAGE :
+		    EXIT_SERVER;
+	}
+	return 0;
+}
+
+static int
+server_error(const vet_status *st)
+{
+	output_error(st);
+	return EXIT_SERVER;
+}
+
+/*
+ * show_person prints the person a call returned: after a write, a line
+ * saying what was done ("suspended person alice (revision 7)") first.
+ */
+static int
+show_person(struct ctl *ctl, const char *done, vet_person *p,
+    const vet_status *st)
+{
+	json_t *o;
+	int rv = EXIT_OK;
+
+	if (ctl->json) {
+		if ((o = json_person(p)) != NULL)
+			json_set(o, "revision", json_integer(
+			    (json_int_t)st->revision));
+		rv = output_json(o);
+	} else {
+		if (done != NULL) {
+			printf("%s ", done);
+			output_safe(stdout, p->id);
+			printf(" (revision %" PRIu64 ")\n\n", st->revision);
+		}
+		print_person(stdout, p);
+	}
+	vet_person_free(p);
+	return rv;
+}
+
+/*
+ * Commands.
+ */
+
+static int
+cmd_health(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
+{
+	vet_health_info h;
+	vet_status st;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (vet_health(ctl->client, &h, &st) != VET_OK)
+		return server_error(&st);
+	if (ctl->json)
+		rv = output_json(json_health(&h));
+	else
+		print_health(stdout, &h);
+	if (rv == EXIT_OK && strcmp(h.status, "SERVING") != 0) {
+		fprintf(stderr, "vetctl: vetd is not serving\n");
+		rv = EXIT_SERVER;
+	}
+	return rv;
+}
+
+static int
+cmd_person_put(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct flag f[] = { { "name", 1, 1, NULL }, { "email", 1, 0, NULL },
+	    { "org-unit", 1, 0, NULL }, { "nationality", 1, 0, NULL },
+	    { NULL, 0, 0, NULL } };
+	vet_person_spec spec = { 0 };
+	vet_person *p = NULL;
+	vet_status st;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	spec.id = pos[0];
+	spec.display_name = flag_value(f, "name");
+	spec.email = flag_value(f, "email");
+	spec.org_unit = flag_value(f, "org-unit");
+	spec.nationality = flag_value(f, "nationality");
+	spec.source = VET_SOURCE_MANUAL;
+	if (vet_person_put(ctl->client, &spec, &p, &st) != VET_OK)
+		return server_error(&st);
+	return show_person(ctl, "saved person", p, &st);
+}
+
+static int
+cmd_person_show(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	vet_person *p = NULL;
+	vet_status st;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (vet_person_get(ctl->client, pos[0], &p, &st) != VET_OK)
+		return server_error(&st);
+	return show_person(ctl, NULL, p, &st);
+}
+
+static int
+person_status_parse(const struct command *cmd, const char *s,
+    vet_person_status *out)
+{
+	*out = VET_PERSON_ANY;
+	if (s == NULL)
+		return 0;
+	if (strcasecmp(s, "active") == 0)
+		*out = VET_PERSON_ACTIVE;
+	else if (strcasecmp(s, "suspended") == 0)
+		*out = VET_PERSON_SUSPENDED;
+	else if (strcasecmp(s, "leaver") == 0)
+		*out = VET_PERSON_LEAVER;
+	else
+		return usage_error(cmd, "bad --status '%s' (want active, "
+		    "suspended or leaver)", s);
+	return 0;
+}
+
+/* cmd_person_list pages through every person, or the first --limit. */
+static int
+cmd_person_list(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct flag f[] = { { "status", 1, 0, NULL }, { "limit", 1, 0, NULL },
+	    { NULL, 0, 0, NULL } };
+	vet_person_status status;
+	vet_person_page *page = NULL;
+	vet_status st = { 0 };
+	json_t *out = NULL, *people = NULL;
+	char *token = NULL, *next;
+	uint64_t limit = 0, left, count = 0;
+	unsigned size;
+	size_t n;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = person_status_parse(cmd, flag_value(f, "status"),
+	    &status)) != 0)
+		return rv;
+	if (flag_value(f, "limit") != NULL && parse_u64(flag_value(f,
+	    "limit"), 1, UINT32_MAX, &limit) != 0)
+		return usage_error(cmd, "bad --limit '%s' (want a number "
+		    "from 1)", flag_value(f, "limit"));
+	if ((rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (ctl->json && ((out = json_object()) == NULL ||
+	    (people = json_array()) == NULL)) {
+		json_decref(out);
+		return out_of_memory();
+	}
+	do {
+		left = limit > 0 ? limit - count : LIST_PAGE_MAX;
+		size = left < LIST_PAGE_MAX ? (unsigned)left : LIST_PAGE_MAX;
+		if (vet_person_list(ctl->client, status, size, token, &page,
+		    &st) != VET_OK) {
+			rv = server_error(&st);
+			goto done;
+		}
+		n = page->n_people < left ? page->n_people : (size_t)left;
+		for (size_t i = 0; i < n && ctl->json; i++)
+			json_append(people, json_person(&page->people[i]));
+		if (!ctl->json && (count == 0 || n > 0))
+			print_people(stdout, page->people, n, count == 0);
+		count += n;
+		next = page->next_page_token;
+		if (*next != '\0' && token != NULL && strcmp(next,
+		    token) == 0) {
+			fprintf(stderr, "vetctl: vetd sent the same page "
+			    "twice; stopping\n");
+			rv = EXIT_SERVER;
+			goto done;
+		}
+		free(token);
+		token = NULL;
+		if (*next != '\0' && (token = strdup(next)) == NULL) {
+			rv = out_of_memory();
+			goto done;
+		}
+		vet_person_page_free(page);
+		page = NULL;
+	} while (token != NULL && (limit == 0 || count < limit));
+
+	if (ctl->json) {
+		json_set(out, "people", people);
+		people = NULL;
+		json_set(out, "revision", json_integer((json_int_t)
+		    st.revision));
+		rv = output_json(out);
+		out = NULL;
+	} else
+		printf("(%" PRIu64 " %s)\n", count, count == 1 ? "person" :
+		    "people");
+done:
+	vet_person_page_free(page);
+	free(token);
+	json_decref(people);
+	json_decref(out);
+	return rv;
+}
+
+static int
+cmd_person_status(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
+	int suspend = strcmp(cmd->name, "person suspend") == 0;
+	vet_person *p = NULL;
+	vet_status st;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (vet_person_set_status(ctl->client, pos[0], suspend ?
+	    VET_ACTION_SUSPEND : VET_ACTION_REINSTATE, flag_value(f, "reason"),
+	    &p, &st) != VET_OK)
+		return server_error(&st);
+	return show_person(ctl, suspend ? "suspended person" :
+	    "reinstated person", p, &st);
+}
+
+static int
+cmd_clearance_grant(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct flag f[] = { { "review-due", 1, 1, NULL },
+	    { "granted", 1, 0, NULL }, { "authority", 1, 0, NULL },
+	    { "reference", 1, 0, NULL }, { NULL, 0, 0, NULL } };
+	vet_grant_spec spec = { 0 };
+	vet_person *p = NULL;
+	vet_status st;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = date_parse(cmd, "review-due", flag_value(f, "review-due"),
+	    &spec.review_due)) != 0 ||
+	    (rv = date_parse(cmd, "granted", flag_value(f, "granted"),
+	    &spec.granted_at)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	spec.person_id = pos[0];
+	spec.scheme = pos[1];
+	spec.level = pos[2];
+	spec.authority = flag_value(f, "authority");
+	spec.reference = flag_value(f, "reference");
+	if (vet_clearance_grant(ctl->client, &spec, &p, &st) != VET_OK)
+		return server_error(&st);
+	return show_person(ctl, "granted a clearance to", p, &st);
+}
+
+static int
+cmd_clearance_status(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
+	const char *verb = strchr(cmd->name, ' ') + 1;
+	vet_action action;
+	vet_person *p = NULL;
+	vet_status st;
+	char **pos, done[64];
+	int npos, rv;
+
+	if (strcmp(verb, "suspend") == 0)
+		action = VET_ACTION_SUSPEND;
+	else if (strcmp(verb, "reinstate") == 0)
+		action = VET_ACTION_REINSTATE;
+	else
+		action = VET_ACTION_WITHDRAW;
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (vet_clearance_set_status(ctl->client, pos[0], pos[1], action,
+	    flag_value(f, "reason"), &p, &st) != VET_OK)
+		return server_error(&st);
+	snprintf(done, sizeof(done), "%s clearance of", action ==
+	    VET_ACTION_SUSPEND ? "suspended" : action == VET_ACTION_REINSTATE ?
+	    "reinstated" : "withdrew");
+	return show_person(ctl, done, p, &st);
+}
+
+/* nationalities_split splits "GB,US" in place; *out points into s. */
+static int
+nationalities_split(const struct command *cmd, char *s, const char ***out,
+    size_t *n)
+{
+	const char **list;
+	size_t count = 1;
+	char *p, *tok;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == ',')
+			count++;
+	if ((list = calloc(count, sizeof(*list))) == NULL)
+		return out_of_memory();
+	*n = 0;
+	for (p = s; (tok = strsep(&p, ",")) != NULL; ) {
+		if (*tok == '\0') {
+			free(list);
+			return usage_error(cmd, "empty country code in "
+			    "--national");
+		}
+		list[(*n)++] = tok;
+	}
+	*out = list;
+	return 0;
+}
+
+static int
+cmd_caveat_define(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct flag f[] = { { "compartment", 0, 0, NULL },
+	    { "min-level", 1, 0, NULL }, { "national", 1, 0, NULL },
+	    { NULL, 0, 0, NULL } };
+	vet_caveat_spec spec = { 0 };
+	vet_caveat_list *l = NULL;
+	const char **nat = NULL, *min;
+	char *scheme = NULL, *level, *national = NULL;
+	vet_status st;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0)
+		return rv;
+	min = flag_value(f, "min-level");
+	if ((flag_value(f, "compartment") != NULL) ==
+	    (flag_value(f, "national") != NULL))
+		return usage_error(cmd, "give one of --compartment and "
+		    "--national");
+	if (min != NULL && flag_value(f, "compartment") == NULL)
+		return usage_error(cmd, "--min-level goes with --compartment");
+	spec.name = pos[0];
+	if (flag_value(f, "compartment") != NULL) {
+		spec.kind = VET_CAVEAT_COMPARTMENT;
+		if (min != NULL) {
+			if ((scheme = strdup(min)) == NULL) {
+				rv = out_of_memory();
+				goto done;
+			}
+			level = strchr(scheme, ':');
+			if (level == NULL || level == scheme ||
+			    level[1] == '\0') {
+				rv = usage_error(cmd, "bad --min-level '%s' "
+				    "(want SCHEME:LEVEL, e.g. nsv:SC)", min);
+				goto done;
+			}
+			*level++ = '\0';
+			spec.min_scheme = scheme;
+			spec.min_level = level;
+		}
+	} else {
+		spec.kind = VET_CAVEAT_NATIONAL;
+		if ((national = strdup(flag_value(f, "national"))) == NULL) {
+			rv = out_of_memory();
+			goto done;
+		}
+		if ((rv = nationalities_split(cmd, national, &nat,
+		    &spec.n_nationalities)) != 0)
+			goto done;
+		spec.nationalities = nat;
+	}
+	if ((rv = ctl_connect(ctl)) != 0)
+		goto done;
+	if (vet_caveat_define(ctl->client, &spec, &l, &st) != VET_OK) {
+		rv = server_error(&st);
+		goto done;
+	}
+	if (ctl->json) {
+		json_t *o = l->n_caveats > 0 ? json_caveat(&l->caveats[0]) :
+		    json_object();
+
+		if (o != NULL)
+			json_set(o, "revision", json_integer((json_int_t)
+			    st.revision));
+		rv = output_json(o);
+	} else {
+		fputs("defined caveat ", stdout);
+		output_safe(stdout, pos[0]);
+		printf(" (revision %" PRIu64 ")\n\n", st.revision);
+		print_caveats(stdout, l->caveats, l->n_caveats);
+	}
+done:
+	vet_caveat_list_free(l);
+	free(nat);
+	free(national);
+	free(scheme);
+	return rv;
+}
+
+static int
+cmd_caveat_list(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	vet_caveat_list *l = NULL;
+	vet_status st;
+	json_t *o, *a;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (vet_caveat_list_get(ctl->client, &l, &st) != VET_OK)
+		return server_error(&st);
+	if (ctl->json) {
+		if ((o = json_object()) != NULL) {
+			if ((a = json_array()) != NULL)
+				for (size_t i = 0; i < l->n_caveats; i++)
+					json_append(a, json_caveat(
+					    &l->caveats[i]));
+			json_set(o, "caveats", a);
+			json_set(o, "revision", json_integer((json_int_t)
+			    st.revision));
+		}
+		rv = output_json(o);
+	} else
+		print_caveats(stdout, l->caveats, l->n_caveats);
+	vet_caveat_list_free(l);
+	return rv;
+}
+
+static int
+cmd_brief(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
+{
+	struct flag f[] = { { "expires", 1, 0, NULL }, { NULL, 0, 0, NULL } };
+	vet_person *p = NULL;
+	vet_status st;
+	int64_t expires;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = date_parse(cmd, "expires", flag_value(f, "expires"),
+	    &expires)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (vet_brief(ctl->client, pos[0], pos[1], expires, &p, &st) !=
+	    VET_OK)
+		return server_error(&st);
+	return show_person(ctl, "briefed", p, &st);
+}
+
+static int
+cmd_debrief(struct ctl *ctl, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
+	vet_person *p = NULL;
+	vet_status st;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (vet_debrief(ctl->client, pos[0], pos[1], flag_value(f, "reason"),
+	    &p, &st) != VET_OK)
+		return server_error(&st);
+	return show_person(ctl, "debriefed", p, &st);
+}
+
+static int
+cmd_leaver(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
+{
+	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
+	vet_person *p = NULL;
+	vet_status st;
+	char **pos;
+	int npos, rv;
+
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = ctl_connect(ctl)) != 0)
+		return rv;
+	if (vet_leaver(ctl->client, pos[0], flag_value(f, "reason"), &p,
+	    &st) != VET_OK)
+		return server_error(&st);
+	return show_person(ctl, "recorded as a leaver:", p, &st);
+}
+
+/*
+ * cmd_check: exit 0 for ALLOW, 1 for DENY (also when vetd sent a DENY
+ * beside an error status), 3 when no decision came at all.
+ */
+static int
+cmd_check(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
+{
+	vet_check_request req = { 0 };
+	vet_decision d;
+	vet_status st;
+	char **pos;
+	int npos, rv, code;
+
+	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0)
+		return rv;
+	if ((rv = ctl_connect(ctl)) != 0)
+		return rv;
+	req.person_id = pos[0];
+	req.marking = pos[1];
+	req.n_caveats = (size_t)(npos - 2);
+	req.caveats = (const char *const *)(pos + 2);
+	code = vet_check(ctl->client, &req, &d, &st);
+	/* libvet marks a fail-closed DENY made without a decision. */
+	if (code != VET_OK && strcmp(d.reason_name, "NO_ANSWER") == 0)
+		return server_error(&st);
+	if (ctl->json)
+		rv = output_json(json_decision(&d));
+	else
+		print_decision(stdout, &d);
+	if (code != VET_OK)
+		output_error(&st);
+	if (rv != EXIT_OK)
+		return rv;
+	return code == VET_OK && d.effect == VET_ALLOW ? EXIT_OK : EXIT_DENY;
+}
+
+static int
+cmd_help(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
+{
+	char words[64];
+
+	(void)ctl;	/* help needs no connection */
+	if (argc <= 1) {
+		usage_full(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 3)
+		return usage_error(cmd, "unexpected argument '%s'", argv[3]);
+	snprintf(words, sizeof(words), "%s%s%s", argv[1], argc > 2 ? " " : "",
+	    argc > 2 ? argv[2] : "");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (command_matches(commands[i].name, words)) {
+			puts("usage:");
+			usage_commands(stdout, words);
+			return EXIT_OK;
+		}
+	return usage_error(NULL, "no command '%s'", words);
+}
+
+/*
+ * Dispatch.
+ */
+
+/*
+ * command_find matches one or two words; *nwords says how many it used.
+ * It returns NULL after printing a usage error, or with *nwords 0 after
+ * printing the usage of a group ("vetctl person --help").
+ */
+static const struct command *
+command_find(int argc, char **argv, int *nwords)
+{
+	size_t len = strlen(argv[0]);
+	int group = 0;
+
+	*nwords = 1;
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const char *name = commands[i].name;
+
+		if (strncmp(name, argv[0], len) != 0)
+			continue;
+		if (name[len] == '\0') {
+			*nwords = 1;
+			return &commands[i];
+		}
+		if (name[len] != ' ')
+			continue;
+		group = 1;
+		if (argc > 1 && strcmp(name + len + 1, argv[1]) == 0) {
+			*nwords = 2;
+			return &commands[i];
+		}
+	}
+	if (group) {
+		if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
+		    strcmp(argv[1], "--help") == 0)) {
+			puts("usage:");
+			usage_commands(stdout, argv[0]);
+			*nwords = 0;
+			return NULL;
+		}
+		if (argc > 1)
+			fprintf(stderr, "vetctl: no command '%s %s'\n",
+			    argv[0], argv[1]);
+		else
+			fprintf(stderr, "vetctl: '%s' needs a command\n",
+			    argv[0]);
+		fputs("usage:\n", stderr);
+		usage_commands(stderr, argv[0]);
+	} else
+		usage_error(NULL, "no command '%s'", argv[0]);
+	return NULL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctl ctl = { 0 };
+	const struct command *cmd;
+	const char *env;
+	uint64_t ms;
+	int ch, nwords, rv;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:s:h", global_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctl.url = optarg;
+			break;
+		case OPT_JSON:
+			ctl.json = 1;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_u64(optarg, 1, TIMEOUT_MAX_MS, &ms) != 0)
+				return usage_error(NULL, "bad --timeout '%s' "
+				    "(want milliseconds, 1 to %d)", optarg,
+				    TIMEOUT_MAX_MS);
+			ctl.opts.timeout_ms = (int)ms;
+			break;
+		case OPT_TOKEN_FILE:
+			ctl.token_file = optarg;
+			break;
+		case OPT_TLS_CA:
+			ctl.opts.tls_ca_file = optarg;
+			break;
+		case OPT_TLS_CERT:
+			ctl.opts.tls_cert_key_file = optarg;
+			break;
+		case OPT_TLS_SERVER_NAME:
+			ctl.opts.tls_server_name = optarg;
+			break;
+		case 'h':
+			usage_full(stdout);
+			return EXIT_OK;
+		case OPT_VERSION:
+			printf("vetctl %s\n", VET_VERSION);
+			return EXIT_OK;
+		case ':':
+			return usage_error(NULL, "option %s needs a value",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				return usage_error(NULL, "unknown option -%c",
+				    optopt);
+			return usage_error(NULL, "unknown option %s",
+			    argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage_full(stderr);
+		return EXIT_USAGE;
+	}
+	if (ctl.url == NULL && (env = getenv("VET_SERVER")) != NULL &&
+	    *env != '\0')
+		ctl.url = env;
+	if (ctl.url == NULL)
+		ctl.url = VET_DEFAULT_SOCKET;
+
+	if ((cmd = command_find(argc, argv, &nwords)) == NULL)
+		return nwords == 0 ? EXIT_OK : EXIT_USAGE;
+	rv = cmd->run(&ctl, cmd, argc - (nwords - 1), argv + (nwords - 1));
+	if (rv < 0)
+		rv = EXIT_OK;	/* --help */
+	if (fflush(stdout) == EOF && rv == EXIT_OK) {
+		fprintf(stderr, "vetctl: cannot write output: %s\n",
+		    strerror(errno));
+		rv = EXIT_SERVER;
+	}
+	vet_client_close(&ctl.client);
+	if (ctl.token != NULL) {
+		explicit_bzero(ctl.token, strlen(ctl.token));
+		free(ctl.token);
+	}
+	return rv;
+}

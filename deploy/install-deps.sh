@@ -1,0 +1,33 @@
+#!/bin/sh
+# install-deps.sh: install the Debian 12 packages vetd needs to build, run
+# and test. Run as root. Safe to run again: apt-get skips what is there.
+set -eu
+
+BUILD="meson ninja-build pkg-config cmake gcc protobuf-c-compiler
+  libprotobuf-c-dev libnng-dev libmbedtls-dev liblmdb-dev lmdb-utils
+  libinih-dev libjansson-dev libldap2-dev"
+TEST="libcriterion-dev slapd ldap-utils openssl"
+
+case "${1:-build}" in
+build) pkgs="$BUILD" ;;
+test) pkgs="$BUILD $TEST" ;;
+*) echo "usage: install-deps.sh [build|test]" >&2; exit 2 ;;
+esac
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (apt-get needs it)" >&2
+	exit 1
+fi
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	# slapd must not ask for an admin password: the tests run their own.
+	echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

@@ -1,0 +1,42 @@
+#!/bin/sh
+# run.sh: install what the tests need, build vetd with warnings as errors,
+# run the whole suite, and print the totals of individual test cases as
+# "N passed, N failed" on the last line. Exits non-zero if anything failed.
+set -u
+cd "$(dirname "$0")/.."
+
+sh deploy/install-deps.sh test || exit 1
+
+BUILD_DIR="${BUILD_DIR:-build-test}"
+if [ ! -d "$BUILD_DIR" ]; then
+	meson setup "$BUILD_DIR" -Dwerror=true --buildtype=debugoptimized \
+	    >/dev/null || exit 1
+fi
+ninja -C "$BUILD_DIR" || exit 1
+
+meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2
+meson_status=$?
+
+# Count Criterion's per-file synthesis lines: one per test executable.
+# An executable that printed none (crashed before reporting) counts as one
+# failure.
+log="$BUILD_DIR/meson-logs/testlog.txt"
+totals=$(awk '
+	/^==================================== [0-9]+\/[0-9]+ ====/ { files++ }
+	/Synthesis: Tested:/ {
+		seen++
+		for (i = 1; i <= NF; i++) {
+			if ($i == "Passing:") passed += $(i + 1)
+			if ($i == "Failing:") failed += $(i + 1)
+			if ($i == "Crashing:") failed += $(i + 1)
+		}
+	}
+	END {
+		if (files > seen) failed += files - seen
+		printf "%d passed, %d failed\n", passed, failed
+	}' "$log")
+echo "$totals"
+case "$totals" in
+*" 0 failed") [ "$meson_status" -eq 0 ] && exit 0 ;;
+esac
+exit 1
