@@ -1,1 +1,952 @@
-/* store.c: placeholder, being written. */
+/*
+ * store.c: vetd's LMDB environment. Opens it and checks the schema, hands
+ * out read snapshots from a pool of reset transactions, runs the single
+ * writer (growing the map when it fills) and keeps the people, caveat and
+ * reply tables. Values are encoded and checked by record.c; nothing here
+ * sees a protobuf-c message. Trusts its callers (handlers validate ids);
+ * trusts the files less, so every stored record is decoded defensively.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+#include "record.h"
+#include "store.h"
+
+#define STORE_MAX_DBS		16	/* 5 used; room for indexes */
+#define STORE_POOL_MAX		64	/* reset read txns kept for reuse */
+#define STORE_GROW_TRIES	20	/* map doublings per store_write */
+#define STORE_KEY_MAX		511	/* LMDB's default; keys never longer */
+#define AGE_KEY_TIME		8	/* reply_age key: time, then id */
+
+struct store_txn {
+	struct store	*s;
+	MDB_txn		*txn;
+	int		 write;
+	int		 unchanged;	/* write: store_txn_mark_unchanged */
+	int		 err;		/* write: first LMDB error, sticky */
+	int		 have_revision;
+	uint64_t	 revision;
+};
+
+/*
+ * Readers pass a gate instead of holding a pthread rwlock: a read txn may
+ * end on another thread than the one that began it (MDB_NOTLS), and
+ * unlocking a pthread rwlock from a thread that does not hold it is
+ * undefined. The gate is writer-preferring (a waiting resizer stops new
+ * readers), so the resizer cannot starve, and its mutex also guards the
+ * pool, so a read costs one lock round trip at each end.
+ */
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 meta;
+	MDB_dbi		 people;
+	MDB_dbi		 caveats;
+	MDB_dbi		 replies;
+	MDB_dbi		 reply_age;
+	size_t		 key_max;
+
+	pthread_mutex_t	 writer;	/* one write txn or resize at a time */
+
+	pthread_mutex_t	 gate;
+	pthread_cond_t	 gate_open;	/* readers wait for the resize */
+	pthread_cond_t	 gate_empty;	/* the resizer waits for readers */
+	unsigned	 readers;	/* live read txns */
+	int		 resizing;
+	int		 broken;	/* a failed remap left no map */
+	struct store_txn *pool[STORE_POOL_MAX];
+	size_t		 npool;
+	size_t		 pool_max;
+
+	_Atomic uint64_t revision;
+	_Atomic size_t	 map_size;
+};
+
+static int
+store_status(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return STATUS_OK;
+	case MDB_NOTFOUND:
+		return STATUS_NOT_FOUND;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case MDB_READERS_FULL:
+	case ENOSPC:
+	case EDQUOT:
+	case ENOMEM:
+		return STATUS_RESOURCE_EXHAUSTED;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+		return STATUS_DATA_LOSS;
+	default:
+		return STATUS_INTERNAL;
+	}
+}
+
+/*
+ * txn_result keeps the first real LMDB error of a write txn: after one,
+ * LMDB refuses the rest of the txn, and store_write must know a MAP_FULL
+ * happened whatever status fn chose to return.
+ */
+static int
+txn_result(struct store_txn *t, int rc)
+{
+	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND && t->write &&
+	    t->err == MDB_SUCCESS)
+		t->err = rc;
+	return store_status(rc);
+}
+
+static int
+txn_get(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	return txn_result(t, mdb_get(t->txn, dbi, k, v));
+}
+
+static int
+txn_put(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	if (!t->write)
+		return STATUS_INTERNAL;
+	return txn_result(t, mdb_put(t->txn, dbi, k, v, 0));
+}
+
+static int
+txn_del(struct store_txn *t, MDB_dbi dbi, MDB_val *k)
+{
+	if (!t->write)
+		return STATUS_INTERNAL;
+	return txn_result(t, mdb_del(t->txn, dbi, k, NULL));
+}
+
+/* key_of: a string key without its NUL, 1..max bytes. */
+static int
+key_of(const char *str, size_t max, MDB_val *k)
+{
+	size_t n;
+
+	if (str == NULL || (n = strnlen(str, max + 1)) == 0 || n > max)
+		return STATUS_INVALID_ARGUMENT;
+	k->mv_data = (void *)str;
+	k->mv_size = n;
+	return STATUS_OK;
+}
+
+/* Fixed-width integers in meta are little-endian. */
+static void
+le_put(uint8_t *b, uint64_t v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t
+le_get(const uint8_t *b, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	return v;
+}
+
+static int
+meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
+    uint64_t *out)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc;
+
+	if ((rc = mdb_get(txn, dbi, &k, &v)) != MDB_SUCCESS)
+		return rc;
+	if (v.mv_size != n)
+		return MDB_CORRUPTED;
+	*out = le_get(v.mv_data, n);
+	return MDB_SUCCESS;
+}
+
+static int
+meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
+    uint64_t val)
+{
+	uint8_t b[8];
+	MDB_val k = { strlen(name), (void *)name }, v = { n, b };
+
+	le_put(b, val, n);
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+static void
+map_size_refresh(struct store *s)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(s->env, &info) == MDB_SUCCESS)
+		atomic_store(&s->map_size, info.me_mapsize);
+}
+
+/*
+ * store_resize sets the map size (0: adopt the size another process set).
+ * LMDB only allows this with no transaction open in this process and does
+ * not notice live readers, so the caller holds s->writer (no write txn)
+ * and the gate is closed until every read txn has ended.
+ */
+static int
+store_resize(struct store *s, size_t size)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->gate);
+	s->resizing = 1;
+	while (s->readers > 0)
+		pthread_cond_wait(&s->gate_empty, &s->gate);
+	rc = mdb_env_set_mapsize(s->env, size);
+	if (rc == MDB_SUCCESS)
+		map_size_refresh(s);
+	else
+		s->broken = 1;
+	s->resizing = 0;
+	pthread_cond_broadcast(&s->gate_open);
+	pthread_mutex_unlock(&s->gate);
+	return store_status(rc);
+}
+
+/* store_grow doubles the map; the writer then reruns its transaction. */
+static int
+store_grow(struct store *s)
+{
+	size_t cur = atomic_load(&s->map_size);
+
+	if (cur > SIZE_MAX / 2)
+		return STATUS_RESOURCE_EXHAUSTED;
+	return store_resize(s, cur * 2);
+}
+
+static void
+txn_free(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	if (t->txn != NULL)
+		mdb_txn_abort(t->txn);
+	free(t);
+}
+
+/* open_status: the status for an error while opening the store. */
+static int
+open_status(int rc)
+{
+	switch (rc) {
+	case ENOENT:
+	case ENOTDIR:
+	case EACCES:
+	case EROFS:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return STATUS_FAILED_PRECONDITION;
+	case MDB_NOTFOUND:		/* meta without a revision */
+	case MDB_CORRUPTED:
+		return STATUS_DATA_LOSS;
+	default:
+		return rc == MDB_SUCCESS ? STATUS_INTERNAL : store_status(rc);
+	}
+}
+
+/* open_fail writes a sentence naming the directory; returns the status. */
+static int
+open_fail(char *err, size_t errsz, const char *dir, const char *what,
+    int rc)
+{
+	if (err != NULL && errsz > 0)
+		snprintf(err, errsz, "data directory %s: %s: %s", dir, what,
+		    mdb_strerror(rc));
+	return open_status(rc);
+}
+
+/*
+ * open_dbis opens the named databases in one write txn and checks or
+ * writes the schema version. Committed before any other thread uses them.
+ * The schema is checked before anything is created, so a data directory
+ * of another version is left as it was.
+ */
+static int
+open_dbis(struct store *s, const char *dir, char *err, size_t errsz)
+{
+	MDB_txn *txn = NULL;
+	uint64_t schema, rev = 0;
+	int rc, rv;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != MDB_SUCCESS) {
+		rv = open_fail(err, errsz, dir, "cannot begin a transaction",
+		    rc);
+		goto fail;
+	}
+	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0) {
+		rv = open_fail(err, errsz, dir, "cannot open database meta",
+		    rc);
+		goto fail;
+	}
+	rc = meta_get(txn, s->meta, "schema", 4, &schema);
+	if (rc == MDB_NOTFOUND) {
+		if ((rc = meta_put(txn, s->meta, "schema", 4,
+		    STORE_SCHEMA_VERSION)) != 0 ||
+		    (rc = meta_put(txn, s->meta, "revision", 8, 0)) != 0) {
+			rv = open_fail(err, errsz, dir, "cannot write meta",
+			    rc);
+			goto fail;
+		}
+	} else if (rc != MDB_SUCCESS) {
+		rv = open_fail(err, errsz, dir,
+		    "cannot read the schema version", rc);
+		goto fail;
+	} else if (schema != STORE_SCHEMA_VERSION) {
+		if (err != NULL && errsz > 0)
+			snprintf(err, errsz, "data directory %s has schema "
+			    "version %llu; this vetd understands %d", dir,
+			    (unsigned long long)schema, STORE_SCHEMA_VERSION);
+		rv = STATUS_FAILED_PRECONDITION;
+		goto fail;
+	}
+	if ((rc = meta_get(txn, s->meta, "revision", 8, &rev)) != 0) {
+		rv = open_fail(err, errsz, dir, "cannot read the revision",
+		    rc);
+		goto fail;
+	}
+	if ((rc = mdb_dbi_open(txn, "people", MDB_CREATE, &s->people)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "caveats", MDB_CREATE,
+	    &s->caveats)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "replies", MDB_CREATE,
+	    &s->replies)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "reply_age", MDB_CREATE,
+	    &s->reply_age)) != 0) {
+		rv = open_fail(err, errsz, dir, "cannot open the databases",
+		    rc);
+		goto fail;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != MDB_SUCCESS) {
+		rv = open_fail(err, errsz, dir, "cannot commit", rc);
+		goto fail;
+	}
+	atomic_store(&s->revision, rev);
+	return STATUS_OK;
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return rv;
+}
+
+int
+store_open(const struct store_options *opts, struct store **out,
+    char *err, size_t errsz)
+{
+	struct store *s = NULL;
+	struct stat st;
+	size_t map_size;
+	unsigned readers;
+	int dead, maxkey, rc, rv;
+
+	if (opts == NULL || opts->dir == NULL || opts->dir[0] == '\0') {
+		if (err != NULL && errsz > 0)
+			snprintf(err, errsz, "no data directory given");
+		return STATUS_INVALID_ARGUMENT;
+	}
+	if (mkdir(opts->dir, 0700) == -1 && errno != EEXIST)
+		return open_fail(err, errsz, opts->dir, "cannot create",
+		    errno);
+	if (stat(opts->dir, &st) == -1)
+		return open_fail(err, errsz, opts->dir, "cannot use", errno);
+	if (!S_ISDIR(st.st_mode))
+		return open_fail(err, errsz, opts->dir, "cannot use",
+		    ENOTDIR);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return open_fail(err, errsz, opts->dir, "cannot open",
+		    ENOMEM);
+
+	pthread_mutex_init(&s->writer, NULL);
+	pthread_mutex_init(&s->gate, NULL);
+	pthread_cond_init(&s->gate_open, NULL);
+	pthread_cond_init(&s->gate_empty, NULL);
+
+	map_size = opts->map_size > 0 ? opts->map_size :
+	    STORE_DEFAULT_MAP_SIZE;
+	readers = opts->max_readers > 0 ? opts->max_readers :
+	    STORE_DEFAULT_MAX_READERS;
+	/* Pooled reset txns keep their reader slots: leave most for use. */
+	s->pool_max = readers / 4 < STORE_POOL_MAX ? readers / 4 :
+	    STORE_POOL_MAX;
+
+	if ((rc = mdb_env_create(&s->env)) != MDB_SUCCESS) {
+		s->env = NULL;
+		rv = open_fail(err, errsz, opts->dir,
+		    "cannot create an environment", rc);
+		goto fail;
+	}
+	if ((rc = mdb_env_set_maxdbs(s->env, STORE_MAX_DBS)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, readers)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, map_size)) != 0) {
+		rv = open_fail(err, errsz, opts->dir, "cannot configure", rc);
+		goto fail;
+	}
+	if ((rc = mdb_env_open(s->env, opts->dir, MDB_NOTLS, 0600)) != 0) {
+		rv = open_fail(err, errsz, opts->dir, "cannot open", rc);
+		goto fail;
+	}
+	if ((rc = mdb_reader_check(s->env, &dead)) != MDB_SUCCESS) {
+		rv = open_fail(err, errsz, opts->dir, "cannot check readers",
+		    rc);
+		goto fail;
+	}
+	maxkey = mdb_env_get_maxkeysize(s->env);
+	s->key_max = maxkey > 0 && maxkey < STORE_KEY_MAX ? (size_t)maxkey :
+	    STORE_KEY_MAX;
+	if ((rv = open_dbis(s, opts->dir, err, errsz)) != STATUS_OK)
+		goto fail;
+	map_size_refresh(s);
+	*out = s;
+	return STATUS_OK;
+fail:
+	store_close(&s);
+	return rv;
+}
+
+void
+store_close(struct store **sp)
+{
+	struct store *s;
+	size_t i;
+
+	if (sp == NULL || (s = *sp) == NULL)
+		return;
+	for (i = 0; i < s->npool; i++)
+		txn_free(s->pool[i]);
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	pthread_cond_destroy(&s->gate_open);
+	pthread_cond_destroy(&s->gate_empty);
+	pthread_mutex_destroy(&s->gate);
+	pthread_mutex_destroy(&s->writer);
+	free(s);
+	*sp = NULL;
+}
+
+uint64_t
+store_revision(struct store *s)
+{
+	return atomic_load(&s->revision);
+}
+
+size_t
+store_map_size(struct store *s)
+{
+	return atomic_load(&s->map_size);
+}
+
+/* Reads. */
+
+/* gate_enter counts a reader in and takes a pooled txn if there is one. */
+static int
+gate_enter(struct store *s, struct store_txn **pooled)
+{
+	pthread_mutex_lock(&s->gate);
+	while (s->resizing)
+		pthread_cond_wait(&s->gate_open, &s->gate);
+	if (s->broken) {
+		pthread_mutex_unlock(&s->gate);
+		return STATUS_INTERNAL;
+	}
+	s->readers++;
+	*pooled = s->npool > 0 ? s->pool[--s->npool] : NULL;
+	pthread_mutex_unlock(&s->gate);
+	return STATUS_OK;
+}
+
+/* gate_leave pools t (already reset) or frees it, and counts out. */
+static void
+gate_leave(struct store *s, struct store_txn *t)
+{
+	pthread_mutex_lock(&s->gate);
+	if (t != NULL) {
+		if (s->npool < s->pool_max)
+			s->pool[s->npool++] = t;
+		else
+			txn_free(t);
+	}
+	if (--s->readers == 0 && s->resizing)
+		pthread_cond_signal(&s->gate_empty);
+	pthread_mutex_unlock(&s->gate);
+}
+
+int
+store_read_begin(struct store *s, struct store_txn **out)
+{
+	struct store_txn *t;
+	int rc, rv, tries;
+
+	for (tries = 0;; tries++) {
+		if ((rv = gate_enter(s, &t)) != STATUS_OK)
+			return rv;
+		if (t != NULL)
+			rc = mdb_txn_renew(t->txn);
+		else if ((t = calloc(1, sizeof(*t))) == NULL)
+			rc = ENOMEM;
+		else {
+			t->s = s;
+			rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+		}
+		if (rc == MDB_SUCCESS) {
+			t->have_revision = 0;
+			*out = t;
+			return STATUS_OK;
+		}
+		txn_free(t);
+		gate_leave(s, NULL);
+		if (rc != MDB_MAP_RESIZED || tries > 0)
+			return store_status(rc);
+		/* Another process grew the map: adopt its size. */
+		pthread_mutex_lock(&s->writer);
+		rv = store_resize(s, 0);
+		pthread_mutex_unlock(&s->writer);
+		if (rv != STATUS_OK)
+			return rv;
+	}
+}
+
+void
+store_read_end(struct store_txn *t)
+{
+	if (t == NULL || t->write)
+		return;
+	mdb_txn_reset(t->txn);
+	gate_leave(t->s, t);
+}
+
+/* Writes. */
+
+int
+store_write(struct store *s, store_write_fn fn, void *arg,
+    uint64_t *revision)
+{
+	struct store_txn t;
+	uint64_t cur = 0;
+	int rc, rv, tries;
+
+	pthread_mutex_lock(&s->writer);
+	for (tries = 0;; tries++) {
+		if (s->broken) {
+			rv = STATUS_INTERNAL;
+			break;
+		}
+		if (tries == STORE_GROW_TRIES) {
+			rv = STATUS_RESOURCE_EXHAUSTED;
+			break;
+		}
+		memset(&t, 0, sizeof(t));
+		t.s = s;
+		t.write = 1;
+		rc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
+		if (rc == MDB_MAP_RESIZED) {
+			if ((rv = store_resize(s, 0)) != STATUS_OK)
+				break;
+			continue;
+		}
+		if (rc != MDB_SUCCESS) {
+			rv = store_status(rc);
+			break;
+		}
+		if ((rc = meta_get(t.txn, s->meta, "revision", 8, &cur)) != 0) {
+			mdb_txn_abort(t.txn);
+			rv = rc == MDB_NOTFOUND ? STATUS_DATA_LOSS :
+			    store_status(rc);
+			break;
+		}
+		t.revision = cur + 1;
+		t.have_revision = 1;
+
+		rv = fn(&t, arg);
+		if (rv == STATUS_OK && !t.unchanged && t.err == MDB_SUCCESS)
+			txn_result(&t, meta_put(t.txn, s->meta, "revision", 8,
+			    cur + 1));
+		if (t.err != MDB_SUCCESS || rv != STATUS_OK || t.unchanged) {
+			mdb_txn_abort(t.txn);
+			if (t.err == MDB_MAP_FULL) {
+				if ((rv = store_grow(s)) != STATUS_OK)
+					break;
+				continue;
+			}
+			if (t.err != MDB_SUCCESS)
+				rv = store_status(t.err);
+			else if (rv == STATUS_OK && revision != NULL)
+				*revision = cur;	/* unchanged */
+			break;
+		}
+		/* A failed commit frees the txn too. */
+		if ((rc = mdb_txn_commit(t.txn)) == MDB_MAP_FULL) {
+			if ((rv = store_grow(s)) != STATUS_OK)
+				break;
+			continue;
+		}
+		if (rc != MDB_SUCCESS) {
+			rv = store_status(rc);
+			break;
+		}
+		atomic_store(&s->revision, cur + 1);
+		if (revision != NULL)
+			*revision = cur + 1;
+		rv = STATUS_OK;
+		break;
+	}
+	pthread_mutex_unlock(&s->writer);
+	return rv;
+}
+
+void
+store_txn_mark_unchanged(struct store_txn *t)
+{
+	if (t->write)
+		t->unchanged = 1;
+}
+
+uint64_t
+store_txn_revision(struct store_txn *t)
+{
+	uint64_t rev;
+
+	if (!t->have_revision) {
+		if (meta_get(t->txn, t->s->meta, "revision", 8, &rev) != 0)
+			return 0;
+		t->revision = rev;
+		t->have_revision = 1;
+	}
+	return t->revision;
+}
+
+/* People. */
+
+/* person_from decodes v, and refuses a record filed under another id. */
+static int
+person_from(const MDB_val *k, const MDB_val *v, struct person *p)
+{
+	int rv;
+
+	if ((rv = record_person_decode(v->mv_data, v->mv_size, p)) != 0)
+		return rv;
+	if (strlen(p->id) != k->mv_size ||
+	    memcmp(p->id, k->mv_data, k->mv_size) != 0)
+		return STATUS_DATA_LOSS;
+	return STATUS_OK;
+}
+
+int
+store_person_get(struct store_txn *t, const char *id, struct person *out)
+{
+	MDB_val k, v;
+	int rv;
+
+	if ((rv = key_of(id, t->s->key_max, &k)) != STATUS_OK)
+		return rv;
+	if ((rv = txn_get(t, t->s->people, &k, &v)) != STATUS_OK)
+		return rv;
+	return person_from(&k, &v, out);
+}
+
+int
+store_person_put(struct store_txn *t, const struct person *p)
+{
+	MDB_val k, v;
+	uint8_t *buf = NULL;
+	size_t len;
+	int rv;
+
+	if (!t->write)
+		return STATUS_INTERNAL;
+	if ((rv = record_person_encode(p, &buf, &len)) != STATUS_OK)
+		return rv;
+	if ((rv = key_of(p->id, t->s->key_max, &k)) != STATUS_OK)
+		goto done;
+	v.mv_data = buf;
+	v.mv_size = len;
+	rv = txn_put(t, t->s->people, &k, &v);
+done:
+	free(buf);
+	return rv;
+}
+
+int
+store_person_list(struct store_txn *t, const char *after,
+    enum person_status status, size_t limit,
+    int (*fn)(const struct person *p, void *arg), void *arg, int *more)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	struct person *p = NULL;
+	size_t alen, passed = 0;
+	int found_more = 0, rc, rv;
+
+	if (after == NULL)
+		after = "";
+	if ((alen = strnlen(after, t->s->key_max + 1)) > t->s->key_max)
+		return STATUS_INVALID_ARGUMENT;
+	if ((p = malloc(sizeof(*p))) == NULL)
+		return STATUS_RESOURCE_EXHAUSTED;
+	if ((rc = mdb_cursor_open(t->txn, t->s->people, &c)) != 0) {
+		c = NULL;
+		rv = txn_result(t, rc);
+		goto done;
+	}
+	if (alen == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	else {
+		k.mv_data = (void *)after;
+		k.mv_size = alen;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == MDB_SUCCESS && k.mv_size == alen &&
+		    memcmp(k.mv_data, after, alen) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if ((rv = person_from(&k, &v, p)) != STATUS_OK)
+			goto done;
+		if (status != 0 && p->status != status)
+			continue;
+		if (passed == limit) {
+			found_more = 1;
+			break;
+		}
+		if ((rv = fn(p, arg)) != 0)
+			goto done;
+		passed++;
+	}
+	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+		rv = txn_result(t, rc);
+		goto done;
+	}
+	if (more != NULL)
+		*more = found_more;
+	rv = STATUS_OK;
+done:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	free(p);
+	return rv;
+}
+
+/* Caveats. */
+
+static int
+caveat_from(const MDB_val *k, const MDB_val *v, struct caveat *cv)
+{
+	int rv;
+
+	if ((rv = record_caveat_decode(v->mv_data, v->mv_size, cv)) != 0)
+		return rv;
+	if (strlen(cv->name) != k->mv_size ||
+	    memcmp(cv->name, k->mv_data, k->mv_size) != 0)
+		return STATUS_DATA_LOSS;
+	return STATUS_OK;
+}
+
+int
+store_caveat_get(struct store_txn *t, const char *name, struct caveat *out)
+{
+	MDB_val k, v;
+	int rv;
+
+	if ((rv = key_of(name, t->s->key_max, &k)) != STATUS_OK)
+		return rv;
+	if ((rv = txn_get(t, t->s->caveats, &k, &v)) != STATUS_OK)
+		return rv;
+	return caveat_from(&k, &v, out);
+}
+
+int
+store_caveat_put(struct store_txn *t, const struct caveat *cv)
+{
+	MDB_val k, v;
+	uint8_t *buf = NULL;
+	size_t len;
+	int rv;
+
+	if (!t->write)
+		return STATUS_INTERNAL;
+	if ((rv = record_caveat_encode(cv, &buf, &len)) != STATUS_OK)
+		return rv;
+	if ((rv = key_of(cv->name, t->s->key_max, &k)) != STATUS_OK)
+		goto done;
+	v.mv_data = buf;
+	v.mv_size = len;
+	rv = txn_put(t, t->s->caveats, &k, &v);
+done:
+	free(buf);
+	return rv;
+}
+
+int
+store_caveat_list(struct store_txn *t,
+    int (*fn)(const struct caveat *c, void *arg), void *arg)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	struct caveat cv;
+	int rc, rv;
+
+	if ((rc = mdb_cursor_open(t->txn, t->s->caveats, &c)) != 0) {
+		c = NULL;
+		rv = txn_result(t, rc);
+		goto done;
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if ((rv = caveat_from(&k, &v, &cv)) != STATUS_OK)
+			goto done;
+		if ((rv = fn(&cv, arg)) != 0)
+			goto done;
+	}
+	rv = rc == MDB_NOTFOUND ? STATUS_OK : txn_result(t, rc);
+done:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	return rv;
+}
+
+/* Stored replies. */
+
+/*
+ * age_key: created_at big-endian with the sign bit flipped, so byte order
+ * is time order for every int64, then the request id.
+ */
+static void
+age_key(uint8_t *b, vtime at, const MDB_val *id, MDB_val *k)
+{
+	uint64_t u = (uint64_t)at ^ (UINT64_C(1) << 63);
+	size_t i;
+
+	for (i = 0; i < AGE_KEY_TIME; i++)
+		b[i] = (uint8_t)(u >> (56 - 8 * i));
+	memcpy(b + AGE_KEY_TIME, id->mv_data, id->mv_size);
+	k->mv_data = b;
+	k->mv_size = AGE_KEY_TIME + id->mv_size;
+}
+
+static vtime
+age_time(const uint8_t *b)
+{
+	uint64_t u = 0;
+	size_t i;
+
+	for (i = 0; i < AGE_KEY_TIME; i++)
+		u = (u << 8) | b[i];
+	return (vtime)(u ^ (UINT64_C(1) << 63));
+}
+
+int
+store_reply_get(struct store_txn *t, const char *request_id,
+    struct stored_reply *out)
+{
+	MDB_val k, v;
+	int rv;
+
+	if ((rv = key_of(request_id, t->s->key_max - AGE_KEY_TIME, &k)) != 0)
+		return rv;
+	if ((rv = txn_get(t, t->s->replies, &k, &v)) != STATUS_OK)
+		return rv;
+	return record_reply_decode(v.mv_data, v.mv_size, out);
+}
+
+int
+store_reply_put(struct store_txn *t, const char *request_id,
+    const struct stored_reply *r)
+{
+	struct stored_reply old;
+	uint8_t akey[STORE_KEY_MAX], *buf = NULL;
+	MDB_val k, ak, v, none = { 0, NULL };
+	size_t len;
+	int rv;
+
+	if (!t->write)
+		return STATUS_INTERNAL;
+	if ((rv = key_of(request_id, t->s->key_max - AGE_KEY_TIME, &k)) != 0)
+		return rv;
+	if ((rv = record_reply_encode(r, &buf, &len)) != STATUS_OK)
+		return rv;
+
+	/* A replaced reply must not leave its old age entry behind. */
+	rv = txn_get(t, t->s->replies, &k, &v);
+	if (rv == STATUS_OK) {
+		if ((rv = record_reply_decode(v.mv_data, v.mv_size,
+		    &old)) != STATUS_OK)
+			goto done;
+		free(old.reply);
+		age_key(akey, old.created_at, &k, &ak);
+		if ((rv = txn_del(t, t->s->reply_age, &ak)) != STATUS_OK &&
+		    rv != STATUS_NOT_FOUND)
+			goto done;
+	} else if (rv != STATUS_NOT_FOUND)
+		goto done;
+
+	v.mv_data = buf;
+	v.mv_size = len;
+	if ((rv = txn_put(t, t->s->replies, &k, &v)) != STATUS_OK)
+		goto done;
+	age_key(akey, r->created_at, &k, &ak);
+	rv = txn_put(t, t->s->reply_age, &ak, &none);
+done:
+	free(buf);
+	return rv;
+}
+
+int
+store_reply_prune(struct store_txn *t, vtime cutoff, size_t max)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v, id;
+	uint8_t akey[STORE_KEY_MAX];
+	size_t n;
+	int rc = MDB_SUCCESS, rv;
+
+	if (!t->write)
+		return STATUS_INTERNAL;
+	if ((rc = mdb_cursor_open(t->txn, t->s->reply_age, &c)) != 0) {
+		c = NULL;
+		rv = txn_result(t, rc);
+		goto done;
+	}
+	/* Oldest first; each delete makes the next oldest the first. */
+	for (n = 0; n < max; n++) {
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) != 0)
+			break;
+		if (k.mv_size <= AGE_KEY_TIME || k.mv_size > sizeof(akey)) {
+			rv = STATUS_DATA_LOSS;
+			goto done;
+		}
+		if (age_time(k.mv_data) >= cutoff)
+			break;
+		memcpy(akey, k.mv_data, k.mv_size);
+		id.mv_data = akey + AGE_KEY_TIME;
+		id.mv_size = k.mv_size - AGE_KEY_TIME;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		if ((rv = txn_del(t, t->s->replies, &id)) != STATUS_OK &&
+		    rv != STATUS_NOT_FOUND)
+			goto done;
+	}
+	rv = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STATUS_OK :
+	    txn_result(t, rc);
+done:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	return rv;
+}
