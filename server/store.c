@@ -1,10 +1,8 @@
 /*
  * store.c: vetd's LMDB environment. Opens it and checks the schema, hands
- * out read snapshots from a pool of reset transactions, runs the single
- * writer (growing the map when it fills) and keeps the people, caveat and
- * reply tables. Values are encoded and checked by record.c; nothing here
- * sees a protobuf-c message. Trusts its callers (handlers validate ids);
- * trusts the files less, so every stored record is decoded defensively.
+ * out read snapshots from a pool of reset transactions, and runs the
+ * single writer (growing the map when it fills). The tables live in
+ * store_tables.c. Trusts its callers (handlers validate ids).
  */
 #include <sys/stat.h>
 
@@ -18,59 +16,12 @@
 
 #include "status.h"
 #include "record.h"
-#include "store.h"
+#include "store_internal.h"
 
-#define STORE_MAX_DBS		16	/* 5 used; room for indexes */
-#define STORE_POOL_MAX		64	/* reset read txns kept for reuse */
-#define STORE_GROW_TRIES	20	/* map doublings per store_write */
-#define STORE_KEY_MAX		511	/* LMDB's default; keys never longer */
-#define AGE_KEY_TIME		8	/* reply_age key: time, then id */
 
-struct store_txn {
-	struct store	*s;
-	MDB_txn		*txn;
-	int		 write;
-	int		 unchanged;	/* write: store_txn_mark_unchanged */
-	int		 err;		/* write: first LMDB error, sticky */
-	int		 have_revision;
-	uint64_t	 revision;
-};
 
-/*
- * Readers pass a gate instead of holding a pthread rwlock: a read txn may
- * end on another thread than the one that began it (MDB_NOTLS), and
- * unlocking a pthread rwlock from a thread that does not hold it is
- * undefined. The gate is writer-preferring (a waiting resizer stops new
- * readers), so the resizer cannot starve, and its mutex also guards the
- * pool, so a read costs one lock round trip at each end.
- */
-struct store {
-	MDB_env		*env;
-	MDB_dbi		 meta;
-	MDB_dbi		 people;
-	MDB_dbi		 caveats;
-	MDB_dbi		 replies;
-	MDB_dbi		 reply_age;
-	size_t		 key_max;
-
-	pthread_mutex_t	 writer;	/* one write txn or resize at a time */
-
-	pthread_mutex_t	 gate;
-	pthread_cond_t	 gate_open;	/* readers wait for the resize */
-	pthread_cond_t	 gate_empty;	/* the resizer waits for readers */
-	unsigned	 readers;	/* live read txns */
-	int		 resizing;
-	int		 broken;	/* a failed remap left no map */
-	struct store_txn *pool[STORE_POOL_MAX];
-	size_t		 npool;
-	size_t		 pool_max;
-
-	_Atomic uint64_t revision;
-	_Atomic size_t	 map_size;
-};
-
-static int
-store_status(int rc)
+int
+store_status_of(int rc)
 {
 	switch (rc) {
 	case MDB_SUCCESS:
@@ -93,44 +44,44 @@ store_status(int rc)
 }
 
 /*
- * txn_result keeps the first real LMDB error of a write txn: after one,
+ * store_txn_result keeps the first real LMDB error of a write txn: after one,
  * LMDB refuses the rest of the txn, and store_write must know a MAP_FULL
  * happened whatever status fn chose to return.
  */
-static int
-txn_result(struct store_txn *t, int rc)
+int
+store_txn_result(struct store_txn *t, int rc)
 {
 	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND && t->write &&
 	    t->err == MDB_SUCCESS)
 		t->err = rc;
-	return store_status(rc);
+	return store_status_of(rc);
 }
 
-static int
-txn_get(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+int
+store_txn_get(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v)
 {
-	return txn_result(t, mdb_get(t->txn, dbi, k, v));
+	return store_txn_result(t, mdb_get(t->txn, dbi, k, v));
 }
 
-static int
-txn_put(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v)
-{
-	if (!t->write)
-		return STATUS_INTERNAL;
-	return txn_result(t, mdb_put(t->txn, dbi, k, v, 0));
-}
-
-static int
-txn_del(struct store_txn *t, MDB_dbi dbi, MDB_val *k)
+int
+store_txn_put(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v)
 {
 	if (!t->write)
 		return STATUS_INTERNAL;
-	return txn_result(t, mdb_del(t->txn, dbi, k, NULL));
+	return store_txn_result(t, mdb_put(t->txn, dbi, k, v, 0));
 }
 
-/* key_of: a string key without its NUL, 1..max bytes. */
-static int
-key_of(const char *str, size_t max, MDB_val *k)
+int
+store_txn_del(struct store_txn *t, MDB_dbi dbi, MDB_val *k)
+{
+	if (!t->write)
+		return STATUS_INTERNAL;
+	return store_txn_result(t, mdb_del(t->txn, dbi, k, NULL));
+}
+
+/* store_key_of: a string key without its NUL, 1..max bytes. */
+int
+store_key_of(const char *str, size_t max, MDB_val *k)
 {
 	size_t n;
 
@@ -142,8 +93,8 @@ key_of(const char *str, size_t max, MDB_val *k)
 }
 
 /* Fixed-width integers in meta are little-endian. */
-static void
-le_put(uint8_t *b, uint64_t v, size_t n)
+void
+store_le_put(uint8_t *b, uint64_t v, size_t n)
 {
 	size_t i;
 
@@ -151,8 +102,8 @@ le_put(uint8_t *b, uint64_t v, size_t n)
 		b[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint64_t
-le_get(const uint8_t *b, size_t n)
+uint64_t
+store_le_get(const uint8_t *b, size_t n)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -173,7 +124,7 @@ meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
 		return rc;
 	if (v.mv_size != n)
 		return MDB_CORRUPTED;
-	*out = le_get(v.mv_data, n);
+	*out = store_le_get(v.mv_data, n);
 	return MDB_SUCCESS;
 }
 
@@ -184,7 +135,7 @@ meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
 	uint8_t b[8];
 	MDB_val k = { strlen(name), (void *)name }, v = { n, b };
 
-	le_put(b, val, n);
+	store_le_put(b, val, n);
 	return mdb_put(txn, dbi, &k, &v, 0);
 }
 
@@ -220,7 +171,7 @@ store_resize(struct store *s, size_t size)
 	s->resizing = 0;
 	pthread_cond_broadcast(&s->gate_open);
 	pthread_mutex_unlock(&s->gate);
-	return store_status(rc);
+	return store_status_of(rc);
 }
 
 /* store_grow doubles the map; the writer then reruns its transaction. */
@@ -260,7 +211,7 @@ open_status(int rc)
 	case MDB_CORRUPTED:
 		return STATUS_DATA_LOSS;
 	default:
-		return rc == MDB_SUCCESS ? STATUS_INTERNAL : store_status(rc);
+		return rc == MDB_SUCCESS ? STATUS_INTERNAL : store_status_of(rc);
 	}
 }
 
@@ -515,7 +466,7 @@ store_read_begin(struct store *s, struct store_txn **out)
 		txn_free(t);
 		gate_leave(s, NULL);
 		if (rc != MDB_MAP_RESIZED || tries > 0)
-			return store_status(rc);
+			return store_status_of(rc);
 		/* Another process grew the map: adopt its size. */
 		pthread_mutex_lock(&s->writer);
 		rv = store_resize(s, 0);
@@ -564,13 +515,13 @@ store_write(struct store *s, store_write_fn fn, void *arg,
 			continue;
 		}
 		if (rc != MDB_SUCCESS) {
-			rv = store_status(rc);
+			rv = store_status_of(rc);
 			break;
 		}
 		if ((rc = meta_get(t.txn, s->meta, "revision", 8, &cur)) != 0) {
 			mdb_txn_abort(t.txn);
 			rv = rc == MDB_NOTFOUND ? STATUS_DATA_LOSS :
-			    store_status(rc);
+			    store_status_of(rc);
 			break;
 		}
 		t.revision = cur + 1;
@@ -578,7 +529,7 @@ store_write(struct store *s, store_write_fn fn, void *arg,
 
 		rv = fn(&t, arg);
 		if (rv == STATUS_OK && !t.unchanged && t.err == MDB_SUCCESS)
-			txn_result(&t, meta_put(t.txn, s->meta, "revision", 8,
+			store_txn_result(&t, meta_put(t.txn, s->meta, "revision", 8,
 			    cur + 1));
 		if (t.err != MDB_SUCCESS || rv != STATUS_OK || t.unchanged) {
 			mdb_txn_abort(t.txn);
@@ -588,7 +539,7 @@ store_write(struct store *s, store_write_fn fn, void *arg,
 				continue;
 			}
 			if (t.err != MDB_SUCCESS)
-				rv = store_status(t.err);
+				rv = store_status_of(t.err);
 			else if (rv == STATUS_OK && revision != NULL)
 				*revision = cur;	/* unchanged */
 			break;
@@ -600,7 +551,7 @@ store_write(struct store *s, store_write_fn fn, void *arg,
 			continue;
 		}
 		if (rc != MDB_SUCCESS) {
-			rv = store_status(rc);
+			rv = store_status_of(rc);
 			break;
 		}
 		atomic_store(&s->revision, cur + 1);
@@ -632,321 +583,4 @@ store_txn_revision(struct store_txn *t)
 		t->have_revision = 1;
 	}
 	return t->revision;
-}
-
-/* People. */
-
-/* person_from decodes v, and refuses a record filed under another id. */
-static int
-person_from(const MDB_val *k, const MDB_val *v, struct person *p)
-{
-	int rv;
-
-	if ((rv = record_person_decode(v->mv_data, v->mv_size, p)) != 0)
-		return rv;
-	if (strlen(p->id) != k->mv_size ||
-	    memcmp(p->id, k->mv_data, k->mv_size) != 0)
-		return STATUS_DATA_LOSS;
-	return STATUS_OK;
-}
-
-int
-store_person_get(struct store_txn *t, const char *id, struct person *out)
-{
-	MDB_val k, v;
-	int rv;
-
-	if ((rv = key_of(id, t->s->key_max, &k)) != STATUS_OK)
-		return rv;
-	if ((rv = txn_get(t, t->s->people, &k, &v)) != STATUS_OK)
-		return rv;
-	return person_from(&k, &v, out);
-}
-
-int
-store_person_put(struct store_txn *t, const struct person *p)
-{
-	MDB_val k, v;
-	uint8_t *buf = NULL;
-	size_t len;
-	int rv;
-
-	if (!t->write)
-		return STATUS_INTERNAL;
-	if ((rv = record_person_encode(p, &buf, &len)) != STATUS_OK)
-		return rv;
-	if ((rv = key_of(p->id, t->s->key_max, &k)) != STATUS_OK)
-		goto done;
-	v.mv_data = buf;
-	v.mv_size = len;
-	rv = txn_put(t, t->s->people, &k, &v);
-done:
-	free(buf);
-	return rv;
-}
-
-int
-store_person_list(struct store_txn *t, const char *after,
-    enum person_status status, size_t limit,
-    int (*fn)(const struct person *p, void *arg), void *arg, int *more)
-{
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
-	struct person *p = NULL;
-	size_t alen, passed = 0;
-	int found_more = 0, rc, rv;
-
-	if (after == NULL)
-		after = "";
-	if ((alen = strnlen(after, t->s->key_max + 1)) > t->s->key_max)
-		return STATUS_INVALID_ARGUMENT;
-	if ((p = malloc(sizeof(*p))) == NULL)
-		return STATUS_RESOURCE_EXHAUSTED;
-	if ((rc = mdb_cursor_open(t->txn, t->s->people, &c)) != 0) {
-		c = NULL;
-		rv = txn_result(t, rc);
-		goto done;
-	}
-	if (alen == 0)
-		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	else {
-		k.mv_data = (void *)after;
-		k.mv_size = alen;
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		if (rc == MDB_SUCCESS && k.mv_size == alen &&
-		    memcmp(k.mv_data, after, alen) == 0)
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if ((rv = person_from(&k, &v, p)) != STATUS_OK)
-			goto done;
-		if (status != 0 && p->status != status)
-			continue;
-		if (passed == limit) {
-			found_more = 1;
-			break;
-		}
-		if ((rv = fn(p, arg)) != 0)
-			goto done;
-		passed++;
-	}
-	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
-		rv = txn_result(t, rc);
-		goto done;
-	}
-	if (more != NULL)
-		*more = found_more;
-	rv = STATUS_OK;
-done:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	free(p);
-	return rv;
-}
-
-/* Caveats. */
-
-static int
-caveat_from(const MDB_val *k, const MDB_val *v, struct caveat *cv)
-{
-	int rv;
-
-	if ((rv = record_caveat_decode(v->mv_data, v->mv_size, cv)) != 0)
-		return rv;
-	if (strlen(cv->name) != k->mv_size ||
-	    memcmp(cv->name, k->mv_data, k->mv_size) != 0)
-		return STATUS_DATA_LOSS;
-	return STATUS_OK;
-}
-
-int
-store_caveat_get(struct store_txn *t, const char *name, struct caveat *out)
-{
-	MDB_val k, v;
-	int rv;
-
-	if ((rv = key_of(name, t->s->key_max, &k)) != STATUS_OK)
-		return rv;
-	if ((rv = txn_get(t, t->s->caveats, &k, &v)) != STATUS_OK)
-		return rv;
-	return caveat_from(&k, &v, out);
-}
-
-int
-store_caveat_put(struct store_txn *t, const struct caveat *cv)
-{
-	MDB_val k, v;
-	uint8_t *buf = NULL;
-	size_t len;
-	int rv;
-
-	if (!t->write)
-		return STATUS_INTERNAL;
-	if ((rv = record_caveat_encode(cv, &buf, &len)) != STATUS_OK)
-		return rv;
-	if ((rv = key_of(cv->name, t->s->key_max, &k)) != STATUS_OK)
-		goto done;
-	v.mv_data = buf;
-	v.mv_size = len;
-	rv = txn_put(t, t->s->caveats, &k, &v);
-done:
-	free(buf);
-	return rv;
-}
-
-int
-store_caveat_list(struct store_txn *t,
-    int (*fn)(const struct caveat *c, void *arg), void *arg)
-{
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
-	struct caveat cv;
-	int rc, rv;
-
-	if ((rc = mdb_cursor_open(t->txn, t->s->caveats, &c)) != 0) {
-		c = NULL;
-		rv = txn_result(t, rc);
-		goto done;
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if ((rv = caveat_from(&k, &v, &cv)) != STATUS_OK)
-			goto done;
-		if ((rv = fn(&cv, arg)) != 0)
-			goto done;
-	}
-	rv = rc == MDB_NOTFOUND ? STATUS_OK : txn_result(t, rc);
-done:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	return rv;
-}
-
-/* Stored replies. */
-
-/*
- * age_key: created_at big-endian with the sign bit flipped, so byte order
- * is time order for every int64, then the request id.
- */
-static void
-age_key(uint8_t *b, vtime at, const MDB_val *id, MDB_val *k)
-{
-	uint64_t u = (uint64_t)at ^ (UINT64_C(1) << 63);
-	size_t i;
-
-	for (i = 0; i < AGE_KEY_TIME; i++)
-		b[i] = (uint8_t)(u >> (56 - 8 * i));
-	memcpy(b + AGE_KEY_TIME, id->mv_data, id->mv_size);
-	k->mv_data = b;
-	k->mv_size = AGE_KEY_TIME + id->mv_size;
-}
-
-static vtime
-age_time(const uint8_t *b)
-{
-	uint64_t u = 0;
-	size_t i;
-
-	for (i = 0; i < AGE_KEY_TIME; i++)
-		u = (u << 8) | b[i];
-	return (vtime)(u ^ (UINT64_C(1) << 63));
-}
-
-int
-store_reply_get(struct store_txn *t, const char *request_id,
-    struct stored_reply *out)
-{
-	MDB_val k, v;
-	int rv;
-
-	if ((rv = key_of(request_id, t->s->key_max - AGE_KEY_TIME, &k)) != 0)
-		return rv;
-	if ((rv = txn_get(t, t->s->replies, &k, &v)) != STATUS_OK)
-		return rv;
-	return record_reply_decode(v.mv_data, v.mv_size, out);
-}
-
-int
-store_reply_put(struct store_txn *t, const char *request_id,
-    const struct stored_reply *r)
-{
-	struct stored_reply old;
-	uint8_t akey[STORE_KEY_MAX], *buf = NULL;
-	MDB_val k, ak, v, none = { 0, NULL };
-	size_t len;
-	int rv;
-
-	if (!t->write)
-		return STATUS_INTERNAL;
-	if ((rv = key_of(request_id, t->s->key_max - AGE_KEY_TIME, &k)) != 0)
-		return rv;
-	if ((rv = record_reply_encode(r, &buf, &len)) != STATUS_OK)
-		return rv;
-
-	/* A replaced reply must not leave its old age entry behind. */
-	rv = txn_get(t, t->s->replies, &k, &v);
-	if (rv == STATUS_OK) {
-		if ((rv = record_reply_decode(v.mv_data, v.mv_size,
-		    &old)) != STATUS_OK)
-			goto done;
-		free(old.reply);
-		age_key(akey, old.created_at, &k, &ak);
-		if ((rv = txn_del(t, t->s->reply_age, &ak)) != STATUS_OK &&
-		    rv != STATUS_NOT_FOUND)
-			goto done;
-	} else if (rv != STATUS_NOT_FOUND)
-		goto done;
-
-	v.mv_data = buf;
-	v.mv_size = len;
-	if ((rv = txn_put(t, t->s->replies, &k, &v)) != STATUS_OK)
-		goto done;
-	age_key(akey, r->created_at, &k, &ak);
-	rv = txn_put(t, t->s->reply_age, &ak, &none);
-done:
-	free(buf);
-	return rv;
-}
-
-int
-store_reply_prune(struct store_txn *t, vtime cutoff, size_t max)
-{
-	MDB_cursor *c = NULL;
-	MDB_val k, v, id;
-	uint8_t akey[STORE_KEY_MAX];
-	size_t n;
-	int rc = MDB_SUCCESS, rv;
-
-	if (!t->write)
-		return STATUS_INTERNAL;
-	if ((rc = mdb_cursor_open(t->txn, t->s->reply_age, &c)) != 0) {
-		c = NULL;
-		rv = txn_result(t, rc);
-		goto done;
-	}
-	/* Oldest first; each delete makes the next oldest the first. */
-	for (n = 0; n < max; n++) {
-		if ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) != 0)
-			break;
-		if (k.mv_size <= AGE_KEY_TIME || k.mv_size > sizeof(akey)) {
-			rv = STATUS_DATA_LOSS;
-			goto done;
-		}
-		if (age_time(k.mv_data) >= cutoff)
-			break;
-		memcpy(akey, k.mv_data, k.mv_size);
-		id.mv_data = akey + AGE_KEY_TIME;
-		id.mv_size = k.mv_size - AGE_KEY_TIME;
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
-			break;
-		if ((rv = txn_del(t, t->s->replies, &id)) != STATUS_OK &&
-		    rv != STATUS_NOT_FOUND)
-			goto done;
-	}
-	rv = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STATUS_OK :
-	    txn_result(t, rc);
-done:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	return rv;
 }

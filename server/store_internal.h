@@ -1,0 +1,78 @@
+/*
+ * store_internal.h: what the store's own files share: the environment and
+ * transaction structs and the raw LMDB helpers. Only store*.c include it;
+ * everything else uses store.h.
+ */
+#ifndef VETD_STORE_INTERNAL_H
+#define VETD_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define STORE_MAX_DBS		16	/* room for tables and indexes */
+#define STORE_POOL_MAX		64	/* reset read txns kept for reuse */
+#define STORE_GROW_TRIES	20	/* map doublings per store_write */
+#define STORE_KEY_MAX		511	/* LMDB's default; keys never longer */
+
+struct store_txn {
+	struct store	*s;
+	MDB_txn		*txn;
+	int		 write;
+	int		 unchanged;	/* write: store_txn_mark_unchanged */
+	int		 err;		/* write: first LMDB error, sticky */
+	int		 have_revision;
+	uint64_t	 revision;
+};
+
+/*
+ * Readers pass a gate instead of holding a pthread rwlock: a read txn may
+ * end on another thread than the one that began it (MDB_NOTLS), and
+ * unlocking a pthread rwlock from a thread that does not hold it is
+ * undefined. The gate is writer-preferring (a waiting resizer stops new
+ * readers), so the resizer cannot starve, and its mutex also guards the
+ * pool, so a read costs one lock round trip at each end.
+ */
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 meta;
+	MDB_dbi		 people;
+	MDB_dbi		 caveats;
+	MDB_dbi		 replies;
+	MDB_dbi		 reply_age;
+	size_t		 key_max;
+
+	pthread_mutex_t	 writer;	/* one write txn or resize at a time */
+
+	pthread_mutex_t	 gate;
+	pthread_cond_t	 gate_open;	/* readers wait for the resize */
+	pthread_cond_t	 gate_empty;	/* the resizer waits for readers */
+	unsigned	 readers;	/* live read txns */
+	int		 resizing;
+	int		 broken;	/* a failed remap left no map */
+	struct store_txn *pool[STORE_POOL_MAX];
+	size_t		 npool;
+	size_t		 pool_max;
+
+	_Atomic uint64_t revision;
+	_Atomic size_t	 map_size;
+};
+
+/* store_status_of maps an LMDB or errno code to a status_code. */
+int store_status_of(int rc);
+/* store_txn_result keeps the first real LMDB error of a write txn (see
+ * store.c) and returns its status. */
+int store_txn_result(struct store_txn *t, int rc);
+int store_txn_get(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v);
+int store_txn_put(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v);
+int store_txn_del(struct store_txn *t, MDB_dbi dbi, MDB_val *k);
+/* store_key_of: a string key without its NUL, 1..max bytes. */
+int store_key_of(const char *str, size_t max, MDB_val *k);
+/* Little-endian integers of n bytes, as meta stores them. */
+void store_le_put(uint8_t *b, uint64_t v, size_t n);
+uint64_t store_le_get(const uint8_t *b, size_t n);
+
+#endif /* VETD_STORE_INTERNAL_H */
