@@ -32,6 +32,12 @@ HANDLER(brief, BriefRequest, PersonResponse);
 HANDLER(debrief, DebriefRequest, PersonResponse);
 HANDLER(check, CheckRequest, Decision);
 HANDLER(batch_check, BatchCheckRequest, BatchCheckResponse);
+HANDLER(create_token, CreateTokenRequest, CreateTokenResponse);
+HANDLER(list_tokens, ListTokensRequest, ListTokensResponse);
+HANDLER(revoke_token, RevokeTokenRequest, RevokeTokenResponse);
+HANDLER(list_audit, ListAuditRequest, ListAuditResponse);
+HANDLER(verify_audit, VerifyAuditRequest, VerifyAuditResponse);
+HANDLER(import_people, ImportPeopleRequest, ImportPeopleResponse);
 
 /* Shared by the handler files. */
 

@@ -20,6 +20,12 @@ static const struct method method_table[] = {
 	{ "RecordLeaver",	METHOD_WRITE },
 	{ "Check",		METHOD_READ },
 	{ "BatchCheck",		METHOD_READ },
+	{ "CreateToken",	METHOD_WRITE },
+	{ "ListTokens",		METHOD_READ },
+	{ "RevokeToken",	METHOD_WRITE },
+	{ "ListAudit",		METHOD_READ },
+	{ "VerifyAudit",	METHOD_READ },
+	{ "ImportPeople",	METHOD_WRITE },
 };
 
 const struct method *

@@ -58,6 +58,10 @@ struct rpc_call {
 	uint8_t		payload_digest[32];
 	vtime		now;		/* wall clock at receipt, for the rule */
 
+	/* Who is calling, once authenticated (auth.c). */
+	char		principal[65];	/* principal name, "" before auth */
+	unsigned	roles;		/* bit (1 << ROLE_x) per role held */
+
 	/* Handler state. */
 	struct store_txn *txn;
 	int		code;		/* status_code */
