@@ -24,41 +24,10 @@
 
 #define TOKEN_MAX	1024		/* bytes in a token file */
 #define FLAGS_MAX	8		/* options of one command */
-#define LIST_PAGE_MAX	1000		/* ListPeople's largest page */
 #define TIMEOUT_MAX_MS	3600000
 
-struct ctl {
-	const char	*url;
-	vet_options	 opts;
-	const char	*token_file;
-	char		*token;		/* secret */
-	vet_client	*client;
-	int		 json;
-};
 
-struct command;
-typedef int command_fn(struct ctl *, const struct command *, int, char **);
-
-struct command {
-	const char	*name;		/* "person put" */
-	const char	*usage;		/* what follows the name */
-	const char	*args[4];	/* required positional arguments */
-	int		 more;		/* more positional arguments allowed */
-	command_fn	*run;
-};
-
-/* A command's option, filled by args_parse. */
-struct flag {
-	const char	*name;
-	int		 has_arg;
-	int		 required;
-	const char	*value;		/* "" for a flag without a value */
-};
-
-static command_fn cmd_health, cmd_person_put, cmd_person_show;
-static command_fn cmd_person_list, cmd_person_status, cmd_clearance_grant;
-static command_fn cmd_clearance_status, cmd_caveat_define, cmd_caveat_list;
-static command_fn cmd_brief, cmd_debrief, cmd_leaver, cmd_check, cmd_help;
+static command_fn cmd_help;
 
 static const struct command commands[] = {
 	{ "health", "", { NULL }, 0, cmd_health },
@@ -117,7 +86,7 @@ static const struct option global_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int
+int
 out_of_memory(void)
 {
 	fputs("vetctl: out of memory\n", stderr);
@@ -184,11 +153,9 @@ usage_full(FILE *f)
 	    "3 error from vetd or no answer.\n");
 }
 
-static int usage_error(const struct command *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* usage_error explains a usage error and returns EXIT_USAGE. */
-static int
+int
 usage_error(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -210,7 +177,7 @@ usage_error(const struct command *cmd, const char *fmt, ...)
  * Arguments.
  */
 
-static const char *
+const char *
 flag_value(const struct flag *flags, const char *name)
 {
 	for (; flags->name != NULL; flags++)
@@ -225,7 +192,7 @@ flag_value(const struct flag *flags, const char *name)
  * after the arguments; "--" ends the options. Returns 0, EXIT_USAGE, or -1
  * after printing the usage for --help.
  */
-static int
+int
 args_parse(const struct command *cmd, int argc, char **argv,
     struct flag *flags, char ***pos, int *npos)
 {
@@ -287,7 +254,7 @@ args_parse(const struct command *cmd, int argc, char **argv,
 }
 
 /* date_parse reads the value of --name as a date. */
-static int
+int
 date_parse(const struct command *cmd, const char *name, const char *s,
     int64_t *out)
 {
@@ -390,7 +357,7 @@ token_load(struct ctl *ctl)
 }
 
 /* ctl_connect reads the token and opens the client. */
-static int
+int
 ctl_connect(struct ctl *ctl)
 {
 	vet_status st;
@@ -409,7 +376,7 @@ ctl_connect(struct ctl *ctl)
 	return 0;
 }
 
-static int
+int
 server_error(const vet_status *st)
 {
 	output_error(st);
@@ -420,7 +387,7 @@ server_error(const vet_status *st)
  * show_person prints the person a call returned: after a write, a line
  * saying what was done ("suspended person alice (revision 7)") first.
  */
-static int
+int
 show_person(struct ctl *ctl, const char *done, vet_person *p,
     const vet_status *st)
 {
@@ -447,493 +414,6 @@ show_person(struct ctl *ctl, const char *done, vet_person *p,
 /*
  * Commands.
  */
-
-static int
-cmd_health(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
-{
-	vet_health_info h;
-	vet_status st;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (vet_health(ctl->client, &h, &st) != VET_OK)
-		return server_error(&st);
-	if (ctl->json)
-		rv = output_json(json_health(&h));
-	else
-		print_health(stdout, &h);
-	if (rv == EXIT_OK && strcmp(h.status, "SERVING") != 0) {
-		fprintf(stderr, "vetctl: vetd is not serving\n");
-		rv = EXIT_SERVER;
-	}
-	return rv;
-}
-
-static int
-cmd_person_put(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	struct flag f[] = { { "name", 1, 1, NULL }, { "email", 1, 0, NULL },
-	    { "org-unit", 1, 0, NULL }, { "nationality", 1, 0, NULL },
-	    { NULL, 0, 0, NULL } };
-	vet_person_spec spec = { 0 };
-	vet_person *p = NULL;
-	vet_status st;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	spec.id = pos[0];
-	spec.display_name = flag_value(f, "name");
-	spec.email = flag_value(f, "email");
-	spec.org_unit = flag_value(f, "org-unit");
-	spec.nationality = flag_value(f, "nationality");
-	spec.source = VET_SOURCE_MANUAL;
-	if (vet_person_put(ctl->client, &spec, &p, &st) != VET_OK)
-		return server_error(&st);
-	return show_person(ctl, "saved person", p, &st);
-}
-
-static int
-cmd_person_show(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	vet_person *p = NULL;
-	vet_status st;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (vet_person_get(ctl->client, pos[0], &p, &st) != VET_OK)
-		return server_error(&st);
-	return show_person(ctl, NULL, p, &st);
-}
-
-static int
-person_status_parse(const struct command *cmd, const char *s,
-    vet_person_status *out)
-{
-	*out = VET_PERSON_ANY;
-	if (s == NULL)
-		return 0;
-	if (strcasecmp(s, "active") == 0)
-		*out = VET_PERSON_ACTIVE;
-	else if (strcasecmp(s, "suspended") == 0)
-		*out = VET_PERSON_SUSPENDED;
-	else if (strcasecmp(s, "leaver") == 0)
-		*out = VET_PERSON_LEAVER;
-	else
-		return usage_error(cmd, "bad --status '%s' (want active, "
-		    "suspended or leaver)", s);
-	return 0;
-}
-
-/* cmd_person_list pages through every person, or the first --limit. */
-static int
-cmd_person_list(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	struct flag f[] = { { "status", 1, 0, NULL }, { "limit", 1, 0, NULL },
-	    { NULL, 0, 0, NULL } };
-	vet_person_status status;
-	vet_person_page *page = NULL;
-	vet_status st = { 0 };
-	json_t *out = NULL, *people = NULL;
-	char *token = NULL, *next;
-	uint64_t limit = 0, left, count = 0;
-	unsigned size;
-	size_t n;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
-	    (rv = person_status_parse(cmd, flag_value(f, "status"),
-	    &status)) != 0)
-		return rv;
-	if (flag_value(f, "limit") != NULL && parse_u64(flag_value(f,
-	    "limit"), 1, UINT32_MAX, &limit) != 0)
-		return usage_error(cmd, "bad --limit '%s' (want a number "
-		    "from 1)", flag_value(f, "limit"));
-	if ((rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (ctl->json && ((out = json_object()) == NULL ||
-	    (people = json_array()) == NULL)) {
-		json_decref(out);
-		return out_of_memory();
-	}
-	do {
-		left = limit > 0 ? limit - count : LIST_PAGE_MAX;
-		size = left < LIST_PAGE_MAX ? (unsigned)left : LIST_PAGE_MAX;
-		if (vet_person_list(ctl->client, status, size, token, &page,
-		    &st) != VET_OK) {
-			rv = server_error(&st);
-			goto done;
-		}
-		n = page->n_people < left ? page->n_people : (size_t)left;
-		for (size_t i = 0; i < n && ctl->json; i++)
-			json_append(people, json_person(&page->people[i]));
-		if (!ctl->json && (count == 0 || n > 0))
-			print_people(stdout, page->people, n, count == 0);
-		count += n;
-		next = page->next_page_token;
-		if (*next != '\0' && token != NULL && strcmp(next,
-		    token) == 0) {
-			fprintf(stderr, "vetctl: vetd sent the same page "
-			    "twice; stopping\n");
-			rv = EXIT_SERVER;
-			goto done;
-		}
-		free(token);
-		token = NULL;
-		if (*next != '\0' && (token = strdup(next)) == NULL) {
-			rv = out_of_memory();
-			goto done;
-		}
-		vet_person_page_free(page);
-		page = NULL;
-	} while (token != NULL && (limit == 0 || count < limit));
-
-	if (ctl->json) {
-		json_set(out, "people", people);
-		people = NULL;
-		json_set(out, "revision", json_integer((json_int_t)
-		    st.revision));
-		rv = output_json(out);
-		out = NULL;
-	} else
-		printf("(%" PRIu64 " %s)\n", count, count == 1 ? "person" :
-		    "people");
-done:
-	vet_person_page_free(page);
-	free(token);
-	json_decref(people);
-	json_decref(out);
-	return rv;
-}
-
-static int
-cmd_person_status(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
-	int suspend = strcmp(cmd->name, "person suspend") == 0;
-	vet_person *p = NULL;
-	vet_status st;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (vet_person_set_status(ctl->client, pos[0], suspend ?
-	    VET_ACTION_SUSPEND : VET_ACTION_REINSTATE, flag_value(f, "reason"),
-	    &p, &st) != VET_OK)
-		return server_error(&st);
-	return show_person(ctl, suspend ? "suspended person" :
-	    "reinstated person", p, &st);
-}
-
-static int
-cmd_clearance_grant(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	struct flag f[] = { { "review-due", 1, 1, NULL },
-	    { "granted", 1, 0, NULL }, { "authority", 1, 0, NULL },
-	    { "reference", 1, 0, NULL }, { NULL, 0, 0, NULL } };
-	vet_grant_spec spec = { 0 };
-	vet_person *p = NULL;
-	vet_status st;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
-	    (rv = date_parse(cmd, "review-due", flag_value(f, "review-due"),
-	    &spec.review_due)) != 0 ||
-	    (rv = date_parse(cmd, "granted", flag_value(f, "granted"),
-	    &spec.granted_at)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	spec.person_id = pos[0];
-	spec.scheme = pos[1];
-	spec.level = pos[2];
-	spec.authority = flag_value(f, "authority");
-	spec.reference = flag_value(f, "reference");
-	if (vet_clearance_grant(ctl->client, &spec, &p, &st) != VET_OK)
-		return server_error(&st);
-	return show_person(ctl, "granted a clearance to", p, &st);
-}
-
-static int
-cmd_clearance_status(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
-	const char *verb = strchr(cmd->name, ' ') + 1;
-	vet_action action;
-	vet_person *p = NULL;
-	vet_status st;
-	char **pos, done[64];
-	int npos, rv;
-
-	if (strcmp(verb, "suspend") == 0)
-		action = VET_ACTION_SUSPEND;
-	else if (strcmp(verb, "reinstate") == 0)
-		action = VET_ACTION_REINSTATE;
-	else
-		action = VET_ACTION_WITHDRAW;
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (vet_clearance_set_status(ctl->client, pos[0], pos[1], action,
-	    flag_value(f, "reason"), &p, &st) != VET_OK)
-		return server_error(&st);
-	snprintf(done, sizeof(done), "%s clearance of", action ==
-	    VET_ACTION_SUSPEND ? "suspended" : action == VET_ACTION_REINSTATE ?
-	    "reinstated" : "withdrew");
-	return show_person(ctl, done, p, &st);
-}
-
-/* nationalities_split splits "GB,US" in place; *out points into s. */
-static int
-nationalities_split(const struct command *cmd, char *s, const char ***out,
-    size_t *n)
-{
-	const char **list;
-	size_t count = 1;
-	char *p, *tok;
-
-	for (p = s; *p != '\0'; p++)
-		if (*p == ',')
-			count++;
-	if ((list = calloc(count, sizeof(*list))) == NULL)
-		return out_of_memory();
-	*n = 0;
-	for (p = s; (tok = strsep(&p, ",")) != NULL; ) {
-		if (*tok == '\0') {
-			free(list);
-			return usage_error(cmd, "empty country code in "
-			    "--national");
-		}
-		list[(*n)++] = tok;
-	}
-	*out = list;
-	return 0;
-}
-
-static int
-cmd_caveat_define(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	struct flag f[] = { { "compartment", 0, 0, NULL },
-	    { "min-level", 1, 0, NULL }, { "national", 1, 0, NULL },
-	    { NULL, 0, 0, NULL } };
-	vet_caveat_spec spec = { 0 };
-	vet_caveat_list *l = NULL;
-	const char **nat = NULL, *min;
-	char *scheme = NULL, *level, *national = NULL;
-	vet_status st;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0)
-		return rv;
-	min = flag_value(f, "min-level");
-	if ((flag_value(f, "compartment") != NULL) ==
-	    (flag_value(f, "national") != NULL))
-		return usage_error(cmd, "give one of --compartment and "
-		    "--national");
-	if (min != NULL && flag_value(f, "compartment") == NULL)
-		return usage_error(cmd, "--min-level goes with --compartment");
-	spec.name = pos[0];
-	if (flag_value(f, "compartment") != NULL) {
-		spec.kind = VET_CAVEAT_COMPARTMENT;
-		if (min != NULL) {
-			if ((scheme = strdup(min)) == NULL) {
-				rv = out_of_memory();
-				goto done;
-			}
-			level = strchr(scheme, ':');
-			if (level == NULL || level == scheme ||
-			    level[1] == '\0') {
-				rv = usage_error(cmd, "bad --min-level '%s' "
-				    "(want SCHEME:LEVEL, e.g. nsv:SC)", min);
-				goto done;
-			}
-			*level++ = '\0';
-			spec.min_scheme = scheme;
-			spec.min_level = level;
-		}
-	} else {
-		spec.kind = VET_CAVEAT_NATIONAL;
-		if ((national = strdup(flag_value(f, "national"))) == NULL) {
-			rv = out_of_memory();
-			goto done;
-		}
-		if ((rv = nationalities_split(cmd, national, &nat,
-		    &spec.n_nationalities)) != 0)
-			goto done;
-		spec.nationalities = nat;
-	}
-	if ((rv = ctl_connect(ctl)) != 0)
-		goto done;
-	if (vet_caveat_define(ctl->client, &spec, &l, &st) != VET_OK) {
-		rv = server_error(&st);
-		goto done;
-	}
-	if (ctl->json) {
-		json_t *o = l->n_caveats > 0 ? json_caveat(&l->caveats[0]) :
-		    json_object();
-
-		if (o != NULL)
-			json_set(o, "revision", json_integer((json_int_t)
-			    st.revision));
-		rv = output_json(o);
-	} else {
-		fputs("defined caveat ", stdout);
-		output_safe(stdout, pos[0]);
-		printf(" (revision %" PRIu64 ")\n\n", st.revision);
-		print_caveats(stdout, l->caveats, l->n_caveats);
-	}
-done:
-	vet_caveat_list_free(l);
-	free(nat);
-	free(national);
-	free(scheme);
-	return rv;
-}
-
-static int
-cmd_caveat_list(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	vet_caveat_list *l = NULL;
-	vet_status st;
-	json_t *o, *a;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (vet_caveat_list_get(ctl->client, &l, &st) != VET_OK)
-		return server_error(&st);
-	if (ctl->json) {
-		if ((o = json_object()) != NULL) {
-			if ((a = json_array()) != NULL)
-				for (size_t i = 0; i < l->n_caveats; i++)
-					json_append(a, json_caveat(
-					    &l->caveats[i]));
-			json_set(o, "caveats", a);
-			json_set(o, "revision", json_integer((json_int_t)
-			    st.revision));
-		}
-		rv = output_json(o);
-	} else
-		print_caveats(stdout, l->caveats, l->n_caveats);
-	vet_caveat_list_free(l);
-	return rv;
-}
-
-static int
-cmd_brief(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
-{
-	struct flag f[] = { { "expires", 1, 0, NULL }, { NULL, 0, 0, NULL } };
-	vet_person *p = NULL;
-	vet_status st;
-	int64_t expires;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
-	    (rv = date_parse(cmd, "expires", flag_value(f, "expires"),
-	    &expires)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (vet_brief(ctl->client, pos[0], pos[1], expires, &p, &st) !=
-	    VET_OK)
-		return server_error(&st);
-	return show_person(ctl, "briefed", p, &st);
-}
-
-static int
-cmd_debrief(struct ctl *ctl, const struct command *cmd, int argc,
-    char **argv)
-{
-	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
-	vet_person *p = NULL;
-	vet_status st;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (vet_debrief(ctl->client, pos[0], pos[1], flag_value(f, "reason"),
-	    &p, &st) != VET_OK)
-		return server_error(&st);
-	return show_person(ctl, "debriefed", p, &st);
-}
-
-static int
-cmd_leaver(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
-{
-	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
-	vet_person *p = NULL;
-	vet_status st;
-	char **pos;
-	int npos, rv;
-
-	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
-	    (rv = ctl_connect(ctl)) != 0)
-		return rv;
-	if (vet_leaver(ctl->client, pos[0], flag_value(f, "reason"), &p,
-	    &st) != VET_OK)
-		return server_error(&st);
-	return show_person(ctl, "recorded as a leaver:", p, &st);
-}
-
-/*
- * cmd_check: exit 0 for ALLOW, 1 for DENY (also when vetd sent a DENY
- * beside an error status), 3 when no decision came at all.
- */
-static int
-cmd_check(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
-{
-	vet_check_request req = { 0 };
-	vet_decision d;
-	vet_status st;
-	char **pos;
-	int npos, rv, code;
-
-	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0)
-		return rv;
-	if ((rv = ctl_connect(ctl)) != 0)
-		return rv;
-	req.person_id = pos[0];
-	req.marking = pos[1];
-	req.n_caveats = (size_t)(npos - 2);
-	req.caveats = (const char *const *)(pos + 2);
-	code = vet_check(ctl->client, &req, &d, &st);
-	/* libvet marks a fail-closed DENY made without a decision. */
-	if (code != VET_OK && strcmp(d.reason_name, "NO_ANSWER") == 0)
-		return server_error(&st);
-	if (ctl->json)
-		rv = output_json(json_decision(&d));
-	else
-		print_decision(stdout, &d);
-	if (code != VET_OK)
-		output_error(&st);
-	if (rv != EXIT_OK)
-		return rv;
-	return code == VET_OK && d.effect == VET_ALLOW ? EXIT_OK : EXIT_DENY;
-}
 
 static int
 cmd_help(struct ctl *ctl, const struct command *cmd, int argc, char **argv)

@@ -1,11 +1,13 @@
 /*
  * vetctl.h: vetctl's private interfaces, grouped by the file that defines
- * them. vetctl.c parses the command line and calls libvet; vetctl_output.c
- * turns libvet's results into human text or JSON.
+ * them. vetctl.c parses the command line; vetctl_people.c and
+ * vetctl_vetting.c run the commands through libvet; vetctl_output.c turns
+ * libvet's results into human text or JSON.
  */
 #ifndef VETCTL_H
 #define VETCTL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -40,5 +42,53 @@ void	 print_people(FILE *, const vet_person *, size_t n, int header);
 void	 print_caveats(FILE *, const vet_caveat *, size_t n);
 void	 print_decision(FILE *, const vet_decision *);
 void	 print_health(FILE *, const vet_health_info *);
+
+
+/* vetctl.c: the command line, shared by every command. */
+struct ctl {
+	const char	*url;
+	vet_options	 opts;
+	const char	*token_file;
+	char		*token;		/* secret */
+	vet_client	*client;
+	int		 json;
+};
+
+struct command;
+typedef int command_fn(struct ctl *, const struct command *, int, char **);
+
+struct command {
+	const char	*name;		/* "person put" */
+	const char	*usage;		/* what follows the name */
+	const char	*args[4];	/* required positional arguments */
+	int		 more;		/* more positional arguments allowed */
+	command_fn	*run;
+};
+/* A command's option, filled by args_parse. */
+struct flag {
+	const char	*name;
+	int		 has_arg;
+	int		 required;
+	const char	*value;		/* "" for a flag without a value */
+};
+
+
+int out_of_memory(void);
+int usage_error(const struct command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *flag_value(const struct flag *flags, const char *name);
+int args_parse(const struct command *cmd, int argc, char **argv, struct flag *flags, char ***pos, int *npos);
+int date_parse(const struct command *cmd, const char *name, const char *s, int64_t *out);
+int ctl_connect(struct ctl *ctl);
+int server_error(const vet_status *st);
+int show_person(struct ctl *ctl, const char *done, vet_person *p, const vet_status *st);
+
+/* The commands, one per entry of vetctl.c's command table. */
+/* vetctl_people.c: HR and applications. */
+command_fn cmd_health, cmd_person_put, cmd_person_show;
+command_fn cmd_person_list, cmd_person_status, cmd_leaver, cmd_check;
+/* vetctl_vetting.c: the vetting unit. */
+command_fn cmd_clearance_grant, cmd_clearance_status, cmd_caveat_define;
+command_fn cmd_caveat_list, cmd_brief, cmd_debrief;
 
 #endif /* VETCTL_H */
