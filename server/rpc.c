@@ -134,6 +134,22 @@ rpc_fail(struct rpc_call *call, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+rpc_audit_change(struct rpc_call *call, const char *fmt, ...)
+{
+	size_t len = strlen(call->audit_change);
+	va_list ap;
+
+	if (len > 0 && len + 2 < sizeof(call->audit_change)) {
+		memcpy(call->audit_change + len, "; ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(call->audit_change + len, sizeof(call->audit_change) - len,
+	    fmt, ap);
+	va_end(ap);
+}
+
 int
 rpc_methods_check(void)
 {
@@ -263,6 +279,11 @@ reset_call(struct rpc_call *call)
 	call->method = NULL;
 	call->input = NULL;
 	call->request_id[0] = '\0';
+	call->principal[0] = '\0';
+	call->roles = 0;
+	call->audit_subject[0] = '\0';
+	call->audit_change[0] = '\0';
+	call->audit_reason[0] = '\0';
 	call->timeout_ms = 0;
 	call->txn = NULL;
 	call->code = STATUS_OK;

@@ -21,6 +21,7 @@ struct store;
 struct store_txn;
 struct writer;
 struct method;
+struct auth;
 
 /* The server as every request sees it. */
 struct vetd {
@@ -28,6 +29,7 @@ struct vetd {
 	const struct policy *policy;
 	const struct config *config;
 	struct writer	*writer;
+	struct auth	*auth;
 	atomic_int	draining;	/* set on SIGTERM: refuse new work */
 	atomic_long	in_flight;	/* requests received, not yet replied */
 };
@@ -61,6 +63,12 @@ struct rpc_call {
 	/* Who is calling, once authenticated (auth.c). */
 	char		principal[65];	/* principal name, "" before auth */
 	unsigned	roles;		/* bit (1 << ROLE_x) per role held */
+
+	/* What a write records in the audit log besides the person diff
+	 * (audit.c reads these; handlers fill them with rpc_audit_*). */
+	char		audit_subject[CAVEAT_MAX + 1];	/* token, caveat... */
+	char		audit_change[1024];
+	char		audit_reason[REASON_MAX + 1];
 
 	/* Handler state. */
 	struct store_txn *txn;
@@ -97,6 +105,10 @@ void rpc_execute_write(struct rpc_call *call);
 /* For handlers: record a failure status with a message. */
 void rpc_fail(struct rpc_call *call, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* rpc_audit_change appends "; "-separated text to call->audit_change
+ * (truncating) for writes whose change is not a person diff. */
+void rpc_audit_change(struct rpc_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* rpc_alloc: zeroed arena memory that lives until the reply is sent;
  * NULL only when memory is exhausted. */
 void *rpc_alloc(struct rpc_call *call, size_t size);
