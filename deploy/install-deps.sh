@@ -5,13 +5,16 @@ set -eu
 
 BUILD="meson ninja-build pkg-config cmake gcc protobuf-c-compiler
   libprotobuf-c-dev libnng-dev libmbedtls-dev liblmdb-dev lmdb-utils
-  libinih-dev libjansson-dev libldap2-dev"
-TEST="libcriterion-dev slapd ldap-utils openssl"
+  libinih-dev libjansson-dev libldap2-dev scdoc"
+# The Debian packages (deploy/build-deb.sh); the package test builds them.
+PACKAGE="debhelper dpkg-dev"
+TEST="libcriterion-dev slapd ldap-utils openssl redis-server redis-tools $PACKAGE"
 
 case "${1:-build}" in
 build) pkgs="$BUILD" ;;
 test) pkgs="$BUILD $TEST" ;;
-*) echo "usage: install-deps.sh [build|test]" >&2; exit 2 ;;
+package) pkgs="$BUILD $PACKAGE" ;;
+*) echo "usage: install-deps.sh [build|test|package]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
