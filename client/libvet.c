@@ -449,6 +449,13 @@ int
 client_call(vet_client *c, const char *name, const ProtobufCMessage *in,
     ProtobufCMessage **out, vet_status *st)
 {
+	return client_call_flags(c, name, in, out, 0, st);
+}
+
+int
+client_call_flags(vet_client *c, const char *name, const ProtobufCMessage *in,
+    ProtobufCMessage **out, int flags, vet_status *st)
+{
 	const ProtobufCMethodDescriptor *md;
 	Vet__V1__RpcResponse *resp = NULL;
 	ProtobufCMessage *payload = NULL;
@@ -504,6 +511,13 @@ client_call(vet_client *c, const char *name, const ProtobufCMessage *in,
 	}
 	*out = payload;
 done:
+	if (flags & CLIENT_SECRET_REPLY) {
+		/* The caller zeroes *out; these copies go here. */
+		if (resp != NULL && resp->payload.len > 0)
+			explicit_bzero(resp->payload.data, resp->payload.len);
+		if (reply != NULL)
+			explicit_bzero(nng_msg_body(reply), nng_msg_len(reply));
+	}
 	if (resp != NULL)
 		vet__v1__rpc_response__free_unpacked(resp, NULL);
 	nng_msg_free(reply);

@@ -31,6 +31,11 @@ void str_copy(char *dst, size_t size, const char *s);
  */
 int client_call(vet_client *c, const char *name, const ProtobufCMessage *in,
     ProtobufCMessage **out, vet_status *st);
+/* client_call_flags is client_call with CLIENT_* flags. */
+#define CLIENT_SECRET_REPLY	0x1	/* zero the reply's bytes when done */
+int client_call_flags(vet_client *c, const char *name,
+    const ProtobufCMessage *in, ProtobufCMessage **out, int flags,
+    vet_status *st);
 
 /* libvet_convert.c: each *_from_wire fills a zeroed struct and returns 0,
  * or -1 on allocation failure having freed what it allocated. */

@@ -22,7 +22,6 @@
 #include "vettime.h"
 #include "vetctl.h"
 
-#define TOKEN_MAX	1024		/* bytes in a token file */
 #define FLAGS_MAX	8		/* options of one command */
 #define TIMEOUT_MAX_MS	3600000
 
@@ -59,6 +58,15 @@ static const struct command commands[] = {
 	{ "leaver", "ID --reason TEXT", { "ID" }, 0, cmd_leaver },
 	{ "check", "ID MARKING [CAVEAT ...]", { "ID", "MARKING" }, 1,
 	    cmd_check },
+	{ "backup", "DIR", { "DIR" }, 0, cmd_backup },
+	{ "audit list", "[--person ID] [--since YYYY-MM-DD] [--limit N]",
+	    { NULL }, 0, cmd_audit_list },
+	{ "audit verify", "", { NULL }, 0, cmd_audit_verify },
+	{ "audit export", "[--after-seq N]", { NULL }, 0, cmd_audit_export },
+	{ "token create", "NAME --role ROLE[,ROLE...]", { "NAME" }, 0,
+	    cmd_token_create },
+	{ "token list", "", { NULL }, 0, cmd_token_list },
+	{ "token revoke", "NAME", { "NAME" }, 0, cmd_token_revoke },
 	{ "help", "[COMMAND]", { NULL }, 1, cmd_help },
 };
 #define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -271,88 +279,18 @@ date_parse(const struct command *cmd, const char *name, const char *s,
  * The token and the connection.
  */
 
-/*
- * token_read reads a token file that only its owner may read. O_NONBLOCK
- * keeps a FIFO from blocking the open; fstat then refuses it.
- */
-static int
-token_read(const char *path, char **out)
-{
-	char buf[TOKEN_MAX + 1];
-	struct stat sb;
-	size_t len = 0;
-	ssize_t n;
-	int fd, rv = EXIT_USAGE;
-
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		fprintf(stderr, "vetctl: cannot open token file %s: %s\n",
-		    path, strerror(errno));
-		return EXIT_USAGE;
-	}
-	if (fstat(fd, &sb) == -1) {
-		fprintf(stderr, "vetctl: cannot stat token file %s: %s\n",
-		    path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "vetctl: token file %s is not a regular file\n",
-		    path);
-		goto done;
-	}
-	if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		fprintf(stderr, "vetctl: token file %s is open to group or "
-		    "others (mode %04o); refusing it: chmod 600 %s\n", path,
-		    (unsigned)(sb.st_mode & 07777), path);
-		goto done;
-	}
-	while (len < sizeof(buf)) {
-		if ((n = read(fd, buf + len, sizeof(buf) - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "vetctl: cannot read token file %s: "
-			    "%s\n", path, strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len == sizeof(buf)) {
-		fprintf(stderr, "vetctl: token file %s is longer than %d "
-		    "bytes\n", path, TOKEN_MAX);
-		goto done;
-	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len == 0 || memchr(buf, '\0', len) != NULL) {
-		fprintf(stderr, "vetctl: token file %s is %s\n", path,
-		    len == 0 ? "empty" : "not text (it holds a NUL byte)");
-		goto done;
-	}
-	if ((*out = strndup(buf, len)) == NULL) {
-		rv = out_of_memory();
-		goto done;
-	}
-	rv = 0;
-done:
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	return rv;
-}
-
+/* token_load: --token-file, else $VET_TOKEN_FILE, else $VET_TOKEN
+ * (libvet's vet_token_load, which refuses a file others can read). */
 static int
 token_load(struct ctl *ctl)
 {
-	const char *file = ctl->token_file, *env;
+	vet_status st;
 
-	if (file == NULL && (env = getenv("VET_TOKEN_FILE")) != NULL &&
-	    *env != '\0')
-		file = env;
-	if (file != NULL)
-		return token_read(file, &ctl->token);
-	if ((env = getenv("VET_TOKEN")) != NULL && *env != '\0' &&
-	    (ctl->token = strdup(env)) == NULL)
-		return out_of_memory();
+	if (vet_token_load(ctl->token_file, &ctl->token, &st) != VET_OK) {
+		fprintf(stderr, "vetctl: %s\n", st.message);
+		return st.code == VET_INVALID_ARGUMENT ? EXIT_USAGE :
+		    EXIT_SERVER;
+	}
 	return 0;
 }
 

@@ -90,5 +90,11 @@ command_fn cmd_person_list, cmd_person_status, cmd_leaver, cmd_check;
 /* vetctl_vetting.c: the vetting unit. */
 command_fn cmd_clearance_grant, cmd_clearance_status, cmd_caveat_define;
 command_fn cmd_caveat_list, cmd_brief, cmd_debrief;
+/* vetctl_backup.c: the administrator. */
+command_fn cmd_backup;
+/* vetctl_audit.c: auditors. */
+command_fn cmd_audit_list, cmd_audit_verify, cmd_audit_export;
+/* vetctl_token.c: the administrator's API tokens. */
+command_fn cmd_token_create, cmd_token_list, cmd_token_revoke;
 
 #endif /* VETCTL_H */

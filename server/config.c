@@ -10,6 +10,8 @@
  *   max_frame = 1048576
  *   map_size = 67108864
  *   log_level = info
+ *   log_target = stderr                     (or syslog)
+ *   decision_log = off                      (deny, all: audit checks)
  *   [scheme police]
  *   levels = NPPV1, NPPV2, RV, NPPV3, MV
  *   [marking SECRET]
@@ -35,15 +37,17 @@ config_defaults(struct config *c)
 	c->max_frame = CONFIG_DEFAULT_MAX_FRAME;
 	c->map_size = CONFIG_DEFAULT_MAP_SIZE;
 	c->log_level = LOG_LEVEL_INFO;
+	c->ipc_owner_admin = 1;
 	policy_init_default(&c->policy);
 }
 
 int
 config_add_listen(struct config *c, const char *url, char *err, size_t errsz)
 {
-	if (strncmp(url, "ipc://", 6) != 0 && strncmp(url, "tcp://", 6) != 0) {
-		snprintf(err, errsz, "listen URL \"%s\" must start with ipc:// "
-		    "or tcp://", url);
+	if (strncmp(url, "ipc://", 6) != 0 && strncmp(url, "tcp://", 6) != 0 &&
+	    strncmp(url, "tls+tcp://", 10) != 0) {
+		snprintf(err, errsz, "listen URL \"%s\" must start with ipc://, "
+		    "tcp:// or tls+tcp://", url);
 		return -1;
 	}
 	if (strlen(url) >= sizeof(c->listen[0])) {
@@ -127,6 +131,7 @@ config_set(struct config *c, const char *section, const char *key,
     const char *value, char *err, size_t errsz)
 {
 	uint64_t v;
+	int rv;
 
 	if (section != NULL && *section != '\0' &&
 	    strcmp(section, "vetd") != 0) {
@@ -136,6 +141,9 @@ config_set(struct config *c, const char *section, const char *key,
 		if (strncmp(section, "marking ", 8) == 0)
 			return policy_set_marking(&c->policy, section + 8, key,
 			    value, err, errsz);
+		if (strncmp(section, "principal ", 10) == 0)
+			return config_auth_set(c, section, key, value, err,
+			    errsz);
 		snprintf(err, errsz, "unknown section [%s]", section);
 		return -1;
 	}
@@ -160,6 +168,15 @@ config_set(struct config *c, const char *section, const char *key,
 		    err, errsz))
 			return -1;
 		c->map_size = (size_t)v;
+	} else if (strcmp(key, "metrics_listen") == 0) {
+		if (strncmp(value, "http://", 7) != 0 ||
+		    strlen(value) >= sizeof(c->metrics_listen)) {
+			snprintf(err, errsz, "metrics_listen must be "
+			    "http://host:port, not \"%s\"", value);
+			return -1;
+		}
+		snprintf(c->metrics_listen, sizeof(c->metrics_listen), "%s",
+		    value);
 	} else if (strcmp(key, "log_level") == 0) {
 		int level = log_level_parse(value);
 		if (level < 0) {
@@ -168,6 +185,29 @@ config_set(struct config *c, const char *section, const char *key,
 			return -1;
 		}
 		c->log_level = level;
+	} else if (strcmp(key, "log_target") == 0) {
+		if (strcmp(value, "stderr") != 0 &&
+		    strcmp(value, "syslog") != 0) {
+			snprintf(err, errsz, "log_target must be stderr or "
+			    "syslog, not \"%s\"", value);
+			return -1;
+		}
+		c->log_syslog = strcmp(value, "syslog") == 0;
+	} else if (strcmp(key, "decision_log") == 0) {
+		if (strcmp(value, "off") == 0)
+			c->decision_log = DECISION_LOG_OFF;
+		else if (strcmp(value, "deny") == 0)
+			c->decision_log = DECISION_LOG_DENY;
+		else if (strcmp(value, "all") == 0)
+			c->decision_log = DECISION_LOG_ALL;
+		else {
+			snprintf(err, errsz, "decision_log must be off, deny "
+			    "or all, not \"%s\"", value);
+			return -1;
+		}
+	} else if ((rv = config_auth_set(c, NULL, key, value, err,
+	    errsz)) != 1) {
+		return rv;
 	} else {
 		snprintf(err, errsz, "unknown key \"%s\"", key);
 		return -1;

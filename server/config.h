@@ -7,10 +7,27 @@
 #define VETD_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy.h"
 
 #define CONFIG_MAX_LISTEN	8
+#define CONFIG_MAX_PRINCIPALS	64
+
+/* [principal NAME]: an ipc peer uid and the roles it gets (config_auth.c). */
+struct config_principal {
+	char	name[65];
+	uint64_t uid;
+	int	have_uid;
+	unsigned roles;			/* ROLE_BIT(r); 0 until set */
+};
+
+/* decision_log: which checks get an audit entry (audit_queue.c). */
+enum decision_log {
+	DECISION_LOG_OFF = 0,
+	DECISION_LOG_DENY = 1,
+	DECISION_LOG_ALL = 2,
+};
 
 struct config {
 	char	data_dir[4096];
@@ -20,7 +37,22 @@ struct config {
 	size_t	max_frame;		/* bytes; frames above are refused */
 	size_t	map_size;		/* initial LMDB map size */
 	int	log_level;		/* enum log_level */
+	char	metrics_listen[512];	/* http://host:port, "": off */
+	int	log_syslog;		/* log_target: 0 stderr, 1 syslog */
+	int	decision_log;		/* enum decision_log (audit of checks) */
 	struct policy policy;		/* default plus [scheme]/[marking] */
+
+	/* Authentication and transport security (config_auth.c). */
+	size_t	n_principals;
+	struct config_principal principals[CONFIG_MAX_PRINCIPALS];
+	int	ipc_owner_admin;	/* vetd's own uid is admin (default 1) */
+	char	socket_group[64];	/* ipc socket 0660 in this group */
+	int	have_socket_gid;	/* set by config_auth_check */
+	unsigned socket_gid;
+	char	tls_cert_key_file[4096];
+	char	tls_ca_file[4096];
+	int	require_client_cert;
+	int	allow_plaintext;	/* tcp:// beyond loopback */
 };
 
 #define CONFIG_DEFAULT_CONTEXTS		64
@@ -46,5 +78,21 @@ int config_set(struct config *c, const char *section, const char *key,
 /* config_add_listen adds a listen URL; -1 with err if invalid or too many. */
 int config_add_listen(struct config *c, const char *url, char *err,
     size_t errsz);
+
+/*
+ * config_auth.c: the authentication keys. config_auth_set applies a key
+ * of section ("" or NULL: the main section; "principal NAME") and returns
+ * 0, -1 with err, or 1 when the main-section key is not one of its own.
+ * config_auth_check runs once every file and flag is read: a complete
+ * [principal], TLS settings a tls+tcp:// listener can use, key files only
+ * their owner can read, no plain tcp:// beyond loopback unless
+ * allow_plaintext, and socket_group resolved. 0, or -1 with err.
+ */
+int config_auth_set(struct config *c, const char *section, const char *key,
+    const char *value, char *err, size_t errsz);
+int config_auth_check(struct config *c, char *err, size_t errsz);
+/* config_principal_by_uid: the [principal] mapped to uid, or NULL. */
+const struct config_principal *config_principal_by_uid(const struct config *c,
+    uint64_t uid);
 
 #endif /* VETD_CONFIG_H */

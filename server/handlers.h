@@ -38,6 +38,7 @@ HANDLER(revoke_token, RevokeTokenRequest, RevokeTokenResponse);
 HANDLER(list_audit, ListAuditRequest, ListAuditResponse);
 HANDLER(verify_audit, VerifyAuditRequest, VerifyAuditResponse);
 HANDLER(import_people, ImportPeopleRequest, ImportPeopleResponse);
+HANDLER(backup, BackupRequest, BackupResponse);
 
 /* Shared by the handler files. */
 

@@ -9,20 +9,71 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "convert.h"
 #include "handlers.h"
+#include "metrics.h"
 #include "policy.h"
 #include "rpc.h"
 #include "status.h"
 #include "store.h"
 
 /*
+ * A BatchCheck names the same few caveats again and again: each distinct
+ * name is read from the store (and decoded) once per request, and found
+ * or not found is remembered for the rest of it. One snapshot serves the
+ * whole request, so the answer cannot change in between.
+ */
+#define CAVEAT_CACHE	8
+#define REASON_COUNT	(REASON_INVALID_REQUEST + 1)
+
+struct caveat_cache {
+	size_t	n;
+	struct {
+		char	upper[CAVEAT_MAX + 1];
+		int	found;
+		struct caveat def;
+	} e[CAVEAT_CACHE];
+};
+
+/* resolve_caveat finds a defined caveat by its upper-case name: 0 with
+ * *out (NULL when not defined), or a store failure. */
+static int
+resolve_caveat(struct rpc_call *call, struct caveat_cache *cache,
+    const char *upper, struct caveat *scratch, const struct caveat **out)
+{
+	size_t k;
+	int rv;
+
+	for (k = 0; k < cache->n; k++) {
+		if (strcmp(cache->e[k].upper, upper) == 0) {
+			*out = cache->e[k].found ? &cache->e[k].def : NULL;
+			return STATUS_OK;
+		}
+	}
+	if (cache->n < CAVEAT_CACHE) {
+		k = cache->n;
+		scratch = &cache->e[k].def;
+	}
+	rv = store_caveat_get(call->txn, upper, scratch);
+	if (rv != STATUS_OK && rv != STATUS_NOT_FOUND)
+		return rv;
+	*out = rv == STATUS_OK ? scratch : NULL;
+	if (cache->n < CAVEAT_CACHE) {
+		copy_string(cache->e[k].upper, sizeof(cache->e[k].upper), upper);
+		cache->e[k].found = rv == STATUS_OK;
+		cache->n++;
+	}
+	return STATUS_OK;
+}
+
+/*
  * decide resolves the request's caveats and person in call->txn and runs
  * the rule. Returns STATUS_OK with *d filled, or a store failure.
  */
 static int
-decide(struct rpc_call *call, const struct check_request *req,
-    struct decision *d)
+decide(struct rpc_call *call, struct caveat_cache *cache,
+    const struct check_request *req, struct decision *d)
 {
 	const struct policy *pol = call->vd->policy;
 	const struct caveat *resolved[CHECK_MAX_CAVEATS];
@@ -41,13 +92,11 @@ decide(struct rpc_call *call, const struct check_request *req,
 			upper[k] = (char)toupper((unsigned char)
 			    req->caveats[i][k]);
 		upper[k] = '\0';
-		rv = store_caveat_get(call->txn, upper, &defined[i]);
-		if (rv == STATUS_OK)
-			resolved[i] = &defined[i];
-		else if (rv != STATUS_NOT_FOUND)
+		if ((rv = resolve_caveat(call, cache, upper, &defined[i],
+		    &resolved[i])) != STATUS_OK)
 			return rv;
 	}
-	rv = store_person_get(call->txn, req->person_id, &call->scratch);
+	rv = store_person_get_used(call->txn, req->person_id, &call->scratch);
 	if (rv == STATUS_NOT_FOUND)
 		person = NULL;
 	else if (rv != STATUS_OK)
@@ -68,12 +117,14 @@ deny_invalid(struct decision *d, const char *why)
 HANDLER(check, CheckRequest, Decision)
 {
 	struct rpc_call *call = closure_data;
+	struct caveat_cache cache;
 	struct check_request req;
 	struct decision d;
 	Vet__V1__Decision *w;
 	char err[256];
 	int rv;
 
+	cache.n = 0;
 	if (convert_check(input, &req, err, sizeof(err)) != 0) {
 		rpc_fail(call, STATUS_INVALID_ARGUMENT, "%s", err);
 		deny_invalid(&d, err);
@@ -83,7 +134,7 @@ HANDLER(check, CheckRequest, Decision)
 		    (unsigned long long)input->min_revision,
 		    (unsigned long long)call->revision);
 		deny_invalid(&d, call->message);
-	} else if ((rv = decide(call, &req, &d)) != STATUS_OK) {
+	} else if ((rv = decide(call, &cache, &req, &d)) != STATUS_OK) {
 		rpc_fail(call, rv, "cannot read the store to decide");
 		closure(NULL, call);
 		return;
@@ -91,6 +142,9 @@ HANDLER(check, CheckRequest, Decision)
 	    d.reason == REASON_UNKNOWN_CAVEAT) {
 		rpc_fail(call, STATUS_INVALID_ARGUMENT, "%s", d.explanation);
 	}
+	audit_decision_note(call, d.reason == REASON_INVALID_REQUEST ? NULL :
+	    &req, &d);
+	metrics_decision(d.reason);
 	/* Echo the id only when it was valid: never reflect junk. */
 	if ((w = convert_decision(call, &d, d.reason == REASON_INVALID_REQUEST ?
 	    "" : input->person_id, call->revision)) == NULL) {
@@ -104,12 +158,15 @@ HANDLER(check, CheckRequest, Decision)
 HANDLER(batch_check, BatchCheckRequest, BatchCheckResponse)
 {
 	struct rpc_call *call = closure_data;
+	struct caveat_cache cache;
+	uint32_t reasons[REASON_COUNT] = { 0 };
 	Vet__V1__BatchCheckResponse resp = VET__V1__BATCH_CHECK_RESPONSE__INIT;
 	struct check_request req;
 	struct decision d;
 	char err[256];
 	int rv;
 
+	cache.n = 0;
 	if (input->n_checks == 0 || input->n_checks > BATCH_CHECK_MAX) {
 		rpc_fail(call, STATUS_INVALID_ARGUMENT, "a batch holds 1 to %d "
 		    "checks, not %zu", BATCH_CHECK_MAX, input->n_checks);
@@ -126,10 +183,15 @@ HANDLER(batch_check, BatchCheckRequest, BatchCheckResponse)
 		} else if (in->min_revision > call->revision) {
 			deny_invalid(&d, "the requested revision is not "
 			    "reached yet");
-		} else if ((rv = decide(call, &req, &d)) != STATUS_OK) {
+		} else if ((rv = decide(call, &cache, &req, &d)) !=
+		    STATUS_OK) {
 			rpc_fail(call, rv, "cannot read the store to decide");
 			goto fail;
 		}
+		audit_decision_note(call, d.reason == REASON_INVALID_REQUEST ?
+		    NULL : &req, &d);
+		if (d.reason > 0 && d.reason < REASON_COUNT)
+			reasons[d.reason]++;
 		resp.decisions[i] = convert_decision(call, &d,
 		    d.reason == REASON_INVALID_REQUEST ? "" : in->person_id,
 		    call->revision);
@@ -137,6 +199,9 @@ HANDLER(batch_check, BatchCheckRequest, BatchCheckResponse)
 			goto oom;
 		resp.n_decisions++;
 	}
+	for (size_t r = 1; r < REASON_COUNT; r++)
+		if (reasons[r] > 0)
+			metrics_decisions((enum reason)r, reasons[r]);
 	closure(&resp, call);
 	return;
 oom:

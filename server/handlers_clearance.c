@@ -191,6 +191,8 @@ HANDLER(set_clearance_status, SetClearanceStatusRequest, PersonResponse)
 		goto fail;
 	}
 	copy_string(c->status_reason, sizeof(c->status_reason), input->reason);
+	copy_string(call->audit_reason, sizeof(call->audit_reason),
+	    input->reason);
 	c->status_changed_at = call->now;
 	if (handler_save_person(call) != 0)
 		goto fail;
@@ -304,6 +306,28 @@ caveat_equal(const struct caveat *a, const struct caveat *b)
 	return 1;
 }
 
+/* caveat_audit says in the audit entry what a new caveat is. */
+static void
+caveat_audit(struct rpc_call *call, const struct caveat *c)
+{
+	char to[CAVEAT_MAX_NATIONALITIES * 3 + 1];
+	size_t n = 0;
+
+	if (c->kind == CAVEAT_COMPARTMENT) {
+		if (c->min_scheme[0] != '\0')
+			rpc_audit_change(call, "defined: compartment, minimum "
+			    "%s %s", c->min_scheme, c->min_level);
+		else
+			rpc_audit_change(call, "defined: compartment");
+		return;
+	}
+	to[0] = '\0';
+	for (size_t i = 0; i < c->n_nationalities; i++)
+		n += (size_t)snprintf(to + n, sizeof(to) - n, "%s%s",
+		    i == 0 ? "" : ",", c->nationalities[i]);
+	rpc_audit_change(call, "defined: national, releasable to %s", to);
+}
+
 HANDLER(define_caveat, DefineCaveatRequest, CaveatResponse)
 {
 	struct rpc_call *call = closure_data;
@@ -332,11 +356,16 @@ HANDLER(define_caveat, DefineCaveatRequest, CaveatResponse)
 		rpc_fail(call, rv, "cannot read caveat %s", c.name);
 		goto fail;
 	}
-	if (rv == STATUS_NOT_FOUND &&
-	    (rv = store_caveat_put(call->txn, &c)) != STATUS_OK) {
-		rpc_fail(call, rv, "cannot write caveat %s", c.name);
-		goto fail;
-	}
+	copy_string(call->audit_subject, sizeof(call->audit_subject), c.name);
+	if (rv == STATUS_NOT_FOUND) {
+		if ((rv = store_caveat_put(call->txn, &c)) != STATUS_OK) {
+			rpc_fail(call, rv, "cannot write caveat %s", c.name);
+			goto fail;
+		}
+		caveat_audit(call, &c);
+	} else
+		rpc_audit_change(call, "already defined the same way; no "
+		    "change");
 	if ((resp.caveat = convert_caveat(call, &c)) == NULL) {
 		rpc_fail(call, STATUS_RESOURCE_EXHAUSTED, "out of memory");
 		goto fail;
@@ -479,6 +508,8 @@ HANDLER(debrief, DebriefRequest, PersonResponse)
 	}
 	b->debriefed_at = call->now;
 	copy_string(b->debrief_reason, sizeof(b->debrief_reason),
+	    input->reason);
+	copy_string(call->audit_reason, sizeof(call->audit_reason),
 	    input->reason);
 	if (handler_save_person(call) != 0)
 		goto fail;

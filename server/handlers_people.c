@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
+#include "auth.h"
 #include "convert.h"
 #include "handlers.h"
 #include "policy.h"
@@ -40,6 +42,7 @@ handler_load_person(struct rpc_call *call, const char *field, const char *id)
 		rpc_fail(call, rv, "cannot read person %s from the store", id);
 		return -1;
 	}
+	audit_note_before(call);
 	return 0;
 }
 
@@ -68,6 +71,7 @@ handler_save_person(struct rpc_call *call)
 		    call->scratch.id);
 		return -1;
 	}
+	call->saved_person = 1;		/* audit_append diffs it */
 	return 0;
 }
 
@@ -136,6 +140,13 @@ HANDLER(put_person, PutPersonRequest, PersonResponse)
 		    "MANUAL or DIRECTORY", (int)input->source);
 		goto fail;
 	}
+	if (auth_only_via(call, ROLE_SYNC) &&
+	    input->source != VET__V1__PERSON_SOURCE__SOURCE_DIRECTORY) {
+		rpc_fail(call, STATUS_PERMISSION_DENIED, "principal %s holds "
+		    "PutPerson through the sync role alone: it may put only "
+		    "people with source DIRECTORY", call->principal);
+		goto fail;
+	}
 	rv = store_person_get(call->txn, input->id, p);
 	if (rv == STATUS_NOT_FOUND) {
 		memset(p, 0, offsetof(struct person, clearances));
@@ -147,6 +158,15 @@ HANDLER(put_person, PutPersonRequest, PersonResponse)
 	} else if (rv != STATUS_OK) {
 		rpc_fail(call, rv, "cannot read person %s from the store",
 		    input->id);
+		goto fail;
+	} else
+		audit_note_before(call);
+	if (rv == STATUS_OK && auth_only_via(call, ROLE_SYNC) &&
+	    p->source != SOURCE_DIRECTORY) {
+		rpc_fail(call, STATUS_PERMISSION_DENIED, "principal %s holds "
+		    "PutPerson through the sync role alone: person %s was "
+		    "entered by hand, and only hr or admin may change them",
+		    call->principal, p->id);
 		goto fail;
 	}
 	copy_string(p->display_name, sizeof(p->display_name),
@@ -275,6 +295,8 @@ HANDLER(set_person_status, SetPersonStatusRequest, PersonResponse)
 		goto fail;
 	}
 	copy_string(p->status_reason, sizeof(p->status_reason), input->reason);
+	copy_string(call->audit_reason, sizeof(call->audit_reason),
+	    input->reason);
 	p->status_changed_at = call->now;
 	if (handler_save_person(call) != 0)
 		goto fail;
@@ -293,12 +315,21 @@ HANDLER(record_leaver, RecordLeaverRequest, PersonResponse)
 	if (handler_load_person(call, "person_id", input->person_id) ||
 	    handler_reason(call, input->reason))
 		goto fail;
+	if (auth_only_via(call, ROLE_SYNC) && p->source != SOURCE_DIRECTORY) {
+		rpc_fail(call, STATUS_PERMISSION_DENIED, "principal %s holds "
+		    "RecordLeaver through the sync role alone: person %s was "
+		    "entered by hand, and only hr or admin may record them as "
+		    "a leaver", call->principal, p->id);
+		goto fail;
+	}
 	if (p->status == PERSON_LEAVER) {
 		rpc_fail(call, STATUS_FAILED_PRECONDITION, "person %s is "
 		    "already recorded as a leaver", p->id);
 		goto fail;
 	}
 	snprintf(why, sizeof(why), "leaver: %s", input->reason);
+	copy_string(call->audit_reason, sizeof(call->audit_reason),
+	    input->reason);
 	p->status = PERSON_LEAVER;
 	copy_string(p->status_reason, sizeof(p->status_reason), input->reason);
 	p->status_changed_at = call->now;

@@ -14,9 +14,14 @@ enum log_level {
 	LOG_LEVEL_DEBUG = 3,
 };
 
-/* log_init: use_syslog 0 writes to stderr. */
+/* log_init: use_syslog 0 writes to stderr (in the journal's format when
+ * stderr is the journal). */
 void log_init(int use_syslog, enum log_level level);
+/* log_set_level may be called from any thread at any time (SIGHUP). */
 void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* log_level_name: "error", "warn", "info", "debug". */
+const char *log_level_name(int level);
 /* log_level_parse: "error", "warn", "info", "debug"; -1 if unknown. */
 int log_level_parse(const char *s);
 

@@ -5,27 +5,35 @@
 
 #include "methods.h"
 
+#define R(role)		ROLE_BIT(ROLE_##role)
+#define CHECKERS	(R(READER) | R(VETTING) | R(AUDITOR) | R(ADMIN))
+#define PEOPLE_READERS	(R(VETTING) | R(HR) | R(SYNC) | R(AUDITOR) | R(ADMIN))
+#define VETTING_UNIT	(R(VETTING) | R(ADMIN))
+
 static const struct method method_table[] = {
-	{ "Health",		METHOD_READ },
-	{ "PutPerson",		METHOD_WRITE },
-	{ "GetPerson",		METHOD_READ },
-	{ "ListPeople",		METHOD_READ },
-	{ "GrantClearance",	METHOD_WRITE },
-	{ "SetClearanceStatus",	METHOD_WRITE },
-	{ "DefineCaveat",	METHOD_WRITE },
-	{ "ListCaveats",	METHOD_READ },
-	{ "Brief",		METHOD_WRITE },
-	{ "Debrief",		METHOD_WRITE },
-	{ "SetPersonStatus",	METHOD_WRITE },
-	{ "RecordLeaver",	METHOD_WRITE },
-	{ "Check",		METHOD_READ },
-	{ "BatchCheck",		METHOD_READ },
-	{ "CreateToken",	METHOD_WRITE },
-	{ "ListTokens",		METHOD_READ },
-	{ "RevokeToken",	METHOD_WRITE },
-	{ "ListAudit",		METHOD_READ },
-	{ "VerifyAudit",	METHOD_READ },
-	{ "ImportPeople",	METHOD_WRITE },
+	{ "Health",		METHOD_READ,	ROLES_VALID, 0 },
+	{ "PutPerson",		METHOD_WRITE,	R(HR) | R(SYNC) | R(ADMIN), 0 },
+	{ "GetPerson",		METHOD_READ,	PEOPLE_READERS, 0 },
+	{ "ListPeople",		METHOD_READ,	PEOPLE_READERS, 0 },
+	{ "GrantClearance",	METHOD_WRITE,	VETTING_UNIT, 0 },
+	{ "SetClearanceStatus",	METHOD_WRITE,	VETTING_UNIT, 0 },
+	{ "DefineCaveat",	METHOD_WRITE,	VETTING_UNIT, 0 },
+	{ "ListCaveats",	METHOD_READ,	R(READER) | R(VETTING) | R(HR) |
+						R(AUDITOR) | R(ADMIN), 0 },
+	{ "Brief",		METHOD_WRITE,	VETTING_UNIT, 0 },
+	{ "Debrief",		METHOD_WRITE,	VETTING_UNIT, 0 },
+	{ "SetPersonStatus",	METHOD_WRITE,	R(HR) | R(ADMIN), 0 },
+	{ "RecordLeaver",	METHOD_WRITE,	R(HR) | R(SYNC) | R(ADMIN), 0 },
+	{ "Check",		METHOD_READ,	CHECKERS, 0 },
+	{ "BatchCheck",		METHOD_READ,	CHECKERS, 0 },
+	{ "CreateToken",	METHOD_WRITE,	R(ADMIN), METHOD_SECRET_REPLY },
+	{ "ListTokens",		METHOD_READ,	R(ADMIN), 0 },
+	{ "RevokeToken",	METHOD_WRITE,	R(ADMIN), 0 },
+	{ "ListAudit",		METHOD_READ,	R(AUDITOR) | R(ADMIN), 0 },
+	{ "VerifyAudit",	METHOD_READ,	R(AUDITOR) | R(ADMIN), 0 },
+	{ "ImportPeople",	METHOD_WRITE,	VETTING_UNIT, 0 },
+	/* Reads the store (a copy on vetd's disk); changes nothing in it. */
+	{ "Backup",		METHOD_READ,	R(ADMIN), 0 },
 };
 
 const struct method *

@@ -1,10 +1,14 @@
 /*
  * methods.h: the one table that says, for each method of vet.v1.Vetting,
- * whether it reads or writes the store. A method missing from the table is
- * refused at start-up, so the table and the .proto cannot drift apart.
+ * whether it reads or writes the store and which roles may call it. A
+ * method missing from the table is refused at start-up, so the table and
+ * the .proto cannot drift apart; a role not listed is denied (roles 0:
+ * denied to all). docs/SECURITY.md shows the same table.
  */
 #ifndef VETD_METHODS_H
 #define VETD_METHODS_H
+
+#include "roles.h"
 
 enum method_kind {
 	METHOD_READ = 1,	/* runs at once on a read snapshot */
@@ -14,7 +18,13 @@ enum method_kind {
 struct method {
 	const char	*name;	/* as in the service: "Check" */
 	enum method_kind kind;
+	unsigned	roles;	/* ROLE_BIT(r) for each role that may call it */
+	unsigned	flags;	/* METHOD_* below */
 };
+
+/* The reply carries a secret (CreateToken's token): it is never kept in
+ * the replay store, so a resent request runs again. */
+#define METHOD_SECRET_REPLY	0x1
 
 /* methods_find returns the entry for a method name, or NULL. */
 const struct method *methods_find(const char *name);

@@ -547,28 +547,47 @@ policy_valid_until(const struct person *person, vtime now)
 	return best;
 }
 
+/*
+ * policy_cat appends s to buf[size] at *len, truncating; buf stays
+ * NUL-terminated. The ALLOW path builds its sentence with this rather
+ * than printf: formatting was a tenth of a check's CPU time.
+ */
+static void
+policy_cat(char *buf, size_t size, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + 1 >= size)
+		return;
+	if (n > size - 1 - *len)
+		n = size - 1 - *len;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
 /* policy_needs writes "nsv SC or police NPPV3": what satisfies marking m. */
 static void
 policy_needs(const struct policy *p, const struct policy_marking *m,
     char *buf, size_t size)
 {
 	size_t s, len = 0;
-	int r, n;
+	int r;
 
 	buf[0] = '\0';
 	for (s = 0; s < p->n_schemes && s < POLICY_MAX_SCHEMES; s++) {
 		r = m->min_rank[s];
 		if (r < 0 || (size_t)r >= p->schemes[s].n_levels)
 			continue;
-		n = snprintf(buf + len, size - len, "%s%s %s",
-		    len == 0 ? "" : " or ", p->schemes[s].name,
-		    p->schemes[s].levels[r]);
-		if (n < 0 || (size_t)n >= size - len)
-			return;
-		len += (size_t)n;
+		if (len > 0)
+			policy_cat(buf, size, &len, " or ");
+		policy_cat(buf, size, &len, p->schemes[s].name);
+		policy_cat(buf, size, &len, " ");
+		policy_cat(buf, size, &len, p->schemes[s].levels[r]);
 	}
 	if (len == 0)
-		snprintf(buf, size, "a scheme the policy does not define");
+		policy_cat(buf, size, &len, "a scheme the policy does not "
+		    "define");
 }
 
 /*
@@ -668,7 +687,6 @@ policy_check_clearance(const struct policy *p, const struct person *person,
 	size_t i;
 	int s, r, margin = 0, held_margin = 0;
 
-	policy_needs(p, m, needs, sizeof(needs));
 	for (i = 0; i < person->n_clearances &&
 	    i < PERSON_MAX_CLEARANCES; i++) {
 		c = &person->clearances[i];
@@ -695,6 +713,8 @@ policy_check_clearance(const struct policy *p, const struct person *person,
 		}
 	}
 
+	if (held == NULL || held_margin < 0)
+		policy_needs(p, m, needs, sizeof(needs));
 	if (held == NULL) {
 		if (susp != NULL) {
 			policy_explain(out, REASON_CLEARANCE_SUSPENDED,
@@ -831,7 +851,7 @@ policy_decide(const struct policy *p, const struct person *person,
 {
 	const struct policy_marking *m;
 	char needs[160];
-	size_t i;
+	size_t i, len;
 	int mi;
 
 	memset(out, 0, sizeof(*out));
@@ -880,9 +900,19 @@ policy_decide(const struct policy *p, const struct person *person,
 			return;
 
 	policy_needs(p, m, needs, sizeof(needs));
-	policy_explain(out, REASON_GRANTED,
-	    "person %s may see %s, which needs %s", person->id, m->name,
-	    needs);
+	out->effect = DECISION_ALLOW;
+	out->reason = REASON_GRANTED;
+	len = 0;
+	out->explanation[0] = '\0';
+	policy_cat(out->explanation, sizeof(out->explanation), &len, "person ");
+	policy_cat(out->explanation, sizeof(out->explanation), &len,
+	    person->id);
+	policy_cat(out->explanation, sizeof(out->explanation), &len,
+	    " may see ");
+	policy_cat(out->explanation, sizeof(out->explanation), &len, m->name);
+	policy_cat(out->explanation, sizeof(out->explanation), &len,
+	    ", which needs ");
+	policy_cat(out->explanation, sizeof(out->explanation), &len, needs);
 }
 
 const char *

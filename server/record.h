@@ -38,6 +38,11 @@ int	record_person_encode(const struct person *p, uint8_t **buf,
 	    size_t *len);
 int	record_person_decode(const uint8_t *buf, size_t len,
 	    struct person *out);
+/* record_person_decode_used is record_person_decode for the check path:
+ * entries past n_clearances and n_briefings are left as they were (so
+ * two decodes no longer compare equal with memcmp). */
+int	record_person_decode_used(const uint8_t *buf, size_t len,
+	    struct person *out);
 
 /* A decoded caveat always has builtin = 0: built-ins are never stored. */
 int	record_caveat_encode(const struct caveat *c, uint8_t **buf,

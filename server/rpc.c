@@ -5,12 +5,16 @@
  * writer thread and run in one store transaction together with the stored
  * reply that makes them idempotent.
  */
+#include <sys/mman.h>
+
 #include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
+#include "audit.h"
 #include "handlers.h"
 #include "log.h"
 #include "methods.h"
@@ -23,10 +27,12 @@
 #include "writer.h"
 
 #define ARENA_SIZE		(256 * 1024)
+#define ARENA_KEEP		(32 * 1024)	/* kept touched between requests */
 #define REQUEST_ID_MAX		64
 #define METHOD_PREFIX		"/vet.v1.Vetting/"
 #define REPLY_KEEP_SECONDS	(24 * 3600)
 #define REPLY_PRUNE_BATCH	16
+#define REPLY_KEY_MAX		(2 + 64 + 1 + REQUEST_ID_MAX + 1)
 
 static Vet__V1__Vetting_Service vetting_service =
     VET__V1__VETTING__INIT(vetting_);
@@ -113,6 +119,28 @@ rpc_call_init(struct rpc_call *call, struct vetd *vd)
 	call->pb_allocator.free = pb_free;
 	call->pb_allocator.allocator_data = &call->arena;
 	return 0;
+}
+
+/*
+ * rpc_call_release gives back what a large request took, once its reply
+ * has been copied into the transport's message: the overflow chunks, and
+ * the pages of the arena past ARENA_KEEP, which a bulk import touches and
+ * a check never does. Without it each of the pool's contexts would hold
+ * its last import (a megabyte or more) until its next request.
+ */
+void
+rpc_call_release(struct rpc_call *call)
+{
+	struct arena *a = &call->arena;
+	uintptr_t from, to;
+
+	if (a->used > ARENA_KEEP) {
+		from = ((uintptr_t)a->base + ARENA_KEEP + 4095) & ~(uintptr_t)4095;
+		to = ((uintptr_t)a->base + a->size) & ~(uintptr_t)4095;
+		if (to > from)
+			madvise((void *)from, to - from, MADV_DONTNEED);
+	}
+	arena_reset(a);
 }
 
 void
@@ -281,6 +309,9 @@ reset_call(struct rpc_call *call)
 	call->request_id[0] = '\0';
 	call->principal[0] = '\0';
 	call->roles = 0;
+	call->via_token = 0;
+	call->token_in_frame = 0;
+	call->secret_reply = 0;
 	call->audit_subject[0] = '\0';
 	call->audit_change[0] = '\0';
 	call->audit_reason[0] = '\0';
@@ -312,6 +343,14 @@ rpc_handle(struct rpc_call *call, const uint8_t *buf, size_t len)
 	if (req == NULL) {
 		rpc_fail(call, STATUS_INVALID_ARGUMENT, "malformed frame: not "
 		    "a vet.v1.RpcRequest");
+		goto reply;
+	}
+	/* protobuf-c cuts a string at a NUL: "/vet.v1.Vetting/Health\0X"
+	 * would otherwise be taken for Health (tests/test_hostile.c). */
+	if (validate_wire_strings(&vet__v1__rpc_request__descriptor, buf, len,
+	    err, sizeof(err)) != 0) {
+		rpc_fail(call, STATUS_INVALID_ARGUMENT, "malformed frame: %s",
+		    err);
 		goto reply;
 	}
 	if (!request_id_valid(req->request_id)) {
@@ -346,6 +385,11 @@ rpc_handle(struct rpc_call *call, const uint8_t *buf, size_t len)
 		    "retry shortly");
 		goto reply;
 	}
+	/* Once per request, before the payload is looked at. May leave a
+	 * read snapshot in call->txn, which a read then uses. */
+	call->token_in_frame = req->token.len > 0;
+	if (auth_request(call, req->token.data, req->token.len) != 0)
+		goto reply;
 	if (validate_wire_strings(call->md->input, req->payload.data,
 	    req->payload.len, err, sizeof(err)) != 0) {
 		rpc_fail(call, STATUS_INVALID_ARGUMENT, "%s", err);
@@ -362,11 +406,14 @@ rpc_handle(struct rpc_call *call, const uint8_t *buf, size_t len)
 	if (call->method->kind == METHOD_WRITE) {
 		mbedtls_sha256_ret(req->payload.data, req->payload.len,
 		    call->payload_digest, 0);
+		store_read_end(call->txn);	/* never held into the writer */
+		call->txn = NULL;
 		writer_submit(call->vd->writer, call);
 		return 0;
 	}
 
-	int rv = store_read_begin(call->vd->store, &call->txn);
+	int rv = call->txn != NULL ? STATUS_OK :
+	    store_read_begin(call->vd->store, &call->txn);
 	if (rv != STATUS_OK) {
 		fail_from_store(call, rv, 0);
 		goto reply;
@@ -376,8 +423,22 @@ rpc_handle(struct rpc_call *call, const uint8_t *buf, size_t len)
 	store_read_end(call->txn);
 	call->txn = NULL;
 reply:
+	store_read_end(call->txn);	/* accepts NULL */
+	call->txn = NULL;
 	finish_reply(call);
 	return 1;
+}
+
+/*
+ * reply_key scopes a stored reply to the principal that caused it, so one
+ * caller can never read another's reply by sending its request id: "t:"
+ * for a token's name, "u:" for an ipc principal, then "/" and the id.
+ */
+static void
+reply_key(const struct rpc_call *call, char *buf, size_t size)
+{
+	snprintf(buf, size, "%c:%s/%s", call->via_token ? 't' : 'u',
+	    call->principal, call->request_id);
 }
 
 /* replay_stored answers a write whose request id was seen before. */
@@ -385,10 +446,12 @@ static int
 replay_stored(struct rpc_call *call, struct store_txn *t, int *hit)
 {
 	struct stored_reply stored;
+	char key[REPLY_KEY_MAX];
 	int rv;
 
 	*hit = 0;
-	rv = store_reply_get(t, call->request_id, &stored);
+	reply_key(call, key, sizeof(key));
+	rv = store_reply_get(t, key, &stored);
 	if (rv == STATUS_NOT_FOUND)
 		return STATUS_OK;
 	if (rv != STATUS_OK)
@@ -434,26 +497,73 @@ write_txn(struct store_txn *t, void *arg)
 			return rv;
 		}
 	}
+	/* fn may run again (the map grew): start the audit record afresh. */
+	call->audit_subject[0] = '\0';
+	call->audit_change[0] = '\0';
+	call->audit_reason[0] = '\0';
+	call->have_before = 0;
+	call->saved_person = 0;
 	invoke_handler(call);
 	if (call->code != STATUS_OK)
 		return call->code;
 	call->revision = store_txn_revision(t);
+	/* The change and its audit entry commit together or not at all. */
+	if ((rv = audit_append(call)) != STATUS_OK)
+		return rv;
 	finish_reply(call);
-	if (call->request_id[0] != '\0' && call->reply_len > 0) {
+	/* A reply holding a secret (CreateToken) is never stored: resent,
+	 * the request runs again (and finds the name taken). */
+	if (call->request_id[0] != '\0' && call->reply_len > 0 &&
+	    (call->method->flags & METHOD_SECRET_REPLY) == 0) {
 		struct stored_reply r = { .created_at = call->now };
+		char key[REPLY_KEY_MAX];
 		snprintf(r.method, sizeof(r.method), "%s", call->md->name);
 		memcpy(r.payload_digest, call->payload_digest, 32);
 		r.reply = call->reply;
 		r.reply_len = call->reply_len;
-		if ((rv = store_reply_put(t, call->request_id, &r)) !=
-		    STATUS_OK)
+		reply_key(call, key, sizeof(key));
+		if ((rv = store_reply_put(t, key, &r)) != STATUS_OK)
 			return rv;
 		rv = store_reply_prune(t, call->now - REPLY_KEEP_SECONDS,
 		    REPLY_PRUNE_BATCH);
 		if (rv != STATUS_OK)
 			return rv;
 	}
-	return STATUS_OK;
+	/* Tokens' last-used times ride along, at most once a minute. */
+	return auth_persist(call->vd->auth, t, call->now, 0);
+}
+
+/* write_expired answers a write that waited past its deadline. */
+static int
+write_expired(struct rpc_call *call)
+{
+	if (call->timeout_ms == 0 ||
+	    monotonic_ms() - call->received_ms <= (int64_t)call->timeout_ms)
+		return 0;
+	rpc_fail(call, STATUS_DEADLINE_EXCEEDED, "the request waited "
+	    "past its deadline of %u ms; it was not applied",
+	    call->timeout_ms);
+	call->out_set = 0;
+	finish_reply(call);
+	return 1;
+}
+
+/* write_finish settles the reply of a write once its commit is known. */
+static void
+write_finish(struct rpc_call *call, const struct write_state *ws, int rv)
+{
+	call->txn = NULL;
+	if (rv == STATUS_OK && !ws->replayed)
+		auth_persist_committed(call->vd->auth);
+	if (ws->replayed && rv == STATUS_OK)
+		return;		/* call->reply holds the stored reply */
+	if (rv != STATUS_OK) {
+		if (call->code == STATUS_OK)
+			fail_from_store(call, rv, 1);
+		call->out_set = 0;
+		call->revision = store_revision(call->vd->store);
+		finish_reply(call);
+	}
 }
 
 void
@@ -463,24 +573,46 @@ rpc_execute_write(struct rpc_call *call)
 	uint64_t revision;
 	int rv;
 
-	if (call->timeout_ms > 0 &&
-	    monotonic_ms() - call->received_ms > (int64_t)call->timeout_ms) {
-		rpc_fail(call, STATUS_DEADLINE_EXCEEDED, "the request waited "
-		    "past its deadline of %u ms; it was not applied",
-		    call->timeout_ms);
-		call->out_set = 0;
-		finish_reply(call);
+	if (write_expired(call))
+		return;
+	rv = store_write(call->vd->store, write_txn, &ws, &revision);
+	write_finish(call, &ws, rv);
+}
+
+void
+rpc_execute_writes(struct rpc_call **calls, size_t n)
+{
+	struct write_state ws[RPC_WRITE_BATCH_MAX];
+	store_write_fn fns[RPC_WRITE_BATCH_MAX];
+	void *args[RPC_WRITE_BATCH_MAX];
+	struct rpc_call *run[RPC_WRITE_BATCH_MAX];
+	uint64_t revisions[RPC_WRITE_BATCH_MAX];
+	int results[RPC_WRITE_BATCH_MAX];
+	size_t i, m = 0;
+
+	if (n == 1) {
+		rpc_execute_write(calls[0]);
 		return;
 	}
-	rv = store_write(call->vd->store, write_txn, &ws, &revision);
-	call->txn = NULL;
-	if (ws.replayed && rv == STATUS_OK)
-		return;		/* call->reply holds the stored reply */
-	if (rv != STATUS_OK) {
-		if (call->code == STATUS_OK)
-			fail_from_store(call, rv, 1);
-		call->out_set = 0;
-		call->revision = store_revision(call->vd->store);
-		finish_reply(call);
+	if (n > RPC_WRITE_BATCH_MAX) {	/* the writer never asks for more */
+		rpc_execute_writes(calls, RPC_WRITE_BATCH_MAX);
+		rpc_execute_writes(calls + RPC_WRITE_BATCH_MAX,
+		    n - RPC_WRITE_BATCH_MAX);
+		return;
 	}
+	for (i = 0; i < n; i++) {
+		if (write_expired(calls[i]))
+			continue;
+		run[m] = calls[i];
+		ws[m] = (struct write_state){ .call = calls[i] };
+		fns[m] = write_txn;
+		args[m] = &ws[m];
+		m++;
+	}
+	if (m == 0)
+		return;
+	store_write_batch(run[0]->vd->store, fns, args, m, results,
+	    revisions);
+	for (i = 0; i < m; i++)
+		write_finish(run[i], &ws[i], results[i]);
 }

@@ -22,6 +22,7 @@ struct store_txn;
 struct writer;
 struct method;
 struct auth;
+struct audit_log;
 
 /* The server as every request sees it. */
 struct vetd {
@@ -30,6 +31,7 @@ struct vetd {
 	const struct config *config;
 	struct writer	*writer;
 	struct auth	*auth;
+	struct audit_log *audit;	/* the decision-log queue (audit.h) */
 	atomic_int	draining;	/* set on SIGTERM: refuse new work */
 	atomic_long	in_flight;	/* requests received, not yet replied */
 };
@@ -60,9 +62,17 @@ struct rpc_call {
 	uint8_t		payload_digest[32];
 	vtime		now;		/* wall clock at receipt, for the rule */
 
+	/* The transport, set by the listener before rpc_handle. */
+	int		peer_ipc;	/* came over ipc://: peer_uid is real */
+	uint64_t	peer_uid;	/* NNG_OPT_IPC_PEER_UID */
+
 	/* Who is calling, once authenticated (auth.c). */
 	char		principal[65];	/* principal name, "" before auth */
 	unsigned	roles;		/* bit (1 << ROLE_x) per role held */
+	int		via_token;	/* by an API token, not an ipc uid */
+	uint8_t		token_hash[32];	/* via_token: SHA-256 of the token */
+	int		token_in_frame;	/* scrub the request frame once done */
+	int		secret_reply;	/* scrub out and reply once sent */
 
 	/* What a write records in the audit log besides the person diff
 	 * (audit.c reads these; handlers fill them with rpc_audit_*). */
@@ -79,6 +89,11 @@ struct rpc_call {
 	int		out_set;
 	uint64_t	revision;
 	struct person	scratch;	/* the handler's working record */
+	/* The person as it was before this write, for the audit entry's
+	 * diff (audit_note_before), and whether scratch was saved. */
+	struct person	before;
+	int		have_before;
+	int		saved_person;
 
 	/* The encoded RpcResponse (arena), ready to send. */
 	uint8_t		*reply;
@@ -91,6 +106,9 @@ struct rpc_call {
 /* rpc_call_init/rpc_call_fini: per-worker set-up, done once. */
 int rpc_call_init(struct rpc_call *call, struct vetd *vd);
 void rpc_call_fini(struct rpc_call *call);
+/* rpc_call_release: the reply has been sent; return a large request's
+ * memory now rather than at the next request. */
+void rpc_call_release(struct rpc_call *call);
 
 /*
  * rpc_handle processes one frame (buf, len are not kept). Returns 1 when
@@ -101,6 +119,14 @@ int rpc_handle(struct rpc_call *call, const uint8_t *buf, size_t len);
 
 /* rpc_execute_write runs a queued write; called by the writer thread. */
 void rpc_execute_write(struct rpc_call *call);
+/*
+ * rpc_execute_writes runs n (at most RPC_WRITE_BATCH_MAX) queued writes
+ * as one group commit (store_write_batch): each all-or-nothing with its
+ * own revision, one fsync for all. Every reply is ready when it returns;
+ * the caller sends them (only now are the writes durable).
+ */
+#define RPC_WRITE_BATCH_MAX	64
+void rpc_execute_writes(struct rpc_call **calls, size_t n);
 
 /* For handlers: record a failure status with a message. */
 void rpc_fail(struct rpc_call *call, int code, const char *fmt, ...)

@@ -113,7 +113,7 @@ store_le_get(const uint8_t *b, size_t n)
 	return v;
 }
 
-static int
+int
 meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
     uint64_t *out)
 {
@@ -128,7 +128,7 @@ meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
 	return MDB_SUCCESS;
 }
 
-static int
+int
 meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
     uint64_t val)
 {
@@ -154,7 +154,7 @@ map_size_refresh(struct store *s)
  * not notice live readers, so the caller holds s->writer (no write txn)
  * and the gate is closed until every read txn has ended.
  */
-static int
+int
 store_resize(struct store *s, size_t size)
 {
 	int rc;
@@ -175,7 +175,7 @@ store_resize(struct store *s, size_t size)
 }
 
 /* store_grow doubles the map; the writer then reruns its transaction. */
-static int
+int
 store_grow(struct store *s)
 {
 	size_t cur = atomic_load(&s->map_size);
@@ -233,13 +233,15 @@ open_fail(char *err, size_t errsz, const char *dir, const char *what,
  * of another version is left as it was.
  */
 static int
-open_dbis(struct store *s, const char *dir, char *err, size_t errsz)
+open_dbis(struct store *s, const char *dir, int read_only, char *err,
+    size_t errsz)
 {
 	MDB_txn *txn = NULL;
 	uint64_t schema, rev = 0;
 	int rc, rv;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != MDB_SUCCESS) {
+	if ((rc = mdb_txn_begin(s->env, NULL, read_only ? MDB_RDONLY : 0,
+	    &txn)) != MDB_SUCCESS) {
 		rv = open_fail(err, errsz, dir, "cannot begin a transaction",
 		    rc);
 		goto fail;
@@ -250,7 +252,13 @@ open_dbis(struct store *s, const char *dir, char *err, size_t errsz)
 		goto fail;
 	}
 	rc = meta_get(txn, s->meta, "schema", 4, &schema);
-	if (rc == MDB_NOTFOUND) {
+	if (rc == MDB_NOTFOUND && read_only) {
+		if (err != NULL && errsz > 0)
+			snprintf(err, errsz, "%s holds no vetd store (no schema "
+			    "version)", dir);
+		rv = STATUS_FAILED_PRECONDITION;
+		goto fail;
+	} else if (rc == MDB_NOTFOUND) {
 		if ((rc = meta_put(txn, s->meta, "schema", 4,
 		    STORE_SCHEMA_VERSION)) != 0 ||
 		    (rc = meta_put(txn, s->meta, "revision", 8, 0)) != 0) {
@@ -281,8 +289,18 @@ open_dbis(struct store *s, const char *dir, char *err, size_t errsz)
 	    (rc = mdb_dbi_open(txn, "replies", MDB_CREATE,
 	    &s->replies)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "reply_age", MDB_CREATE,
-	    &s->reply_age)) != 0) {
+	    &s->reply_age)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "audit_person", MDB_CREATE,
+	    &s->audit_person)) != 0) {
 		rv = open_fail(err, errsz, dir, "cannot open the databases",
+		    rc);
+		goto fail;
+	}
+	if ((rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &s->tokens)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "token_names", MDB_CREATE,
+	    &s->token_names)) != 0) {
+		rv = open_fail(err, errsz, dir, "cannot open the token tables",
 		    rc);
 		goto fail;
 	}
@@ -315,7 +333,8 @@ store_open(const struct store_options *opts, struct store **out,
 			snprintf(err, errsz, "no data directory given");
 		return STATUS_INVALID_ARGUMENT;
 	}
-	if (mkdir(opts->dir, 0700) == -1 && errno != EEXIST)
+	if (!opts->read_only && mkdir(opts->dir, 0700) == -1 &&
+	    errno != EEXIST)
 		return open_fail(err, errsz, opts->dir, "cannot create",
 		    errno);
 	if (stat(opts->dir, &st) == -1)
@@ -352,11 +371,13 @@ store_open(const struct store_options *opts, struct store **out,
 		rv = open_fail(err, errsz, opts->dir, "cannot configure", rc);
 		goto fail;
 	}
-	if ((rc = mdb_env_open(s->env, opts->dir, MDB_NOTLS, 0600)) != 0) {
+	if ((rc = mdb_env_open(s->env, opts->dir, MDB_NOTLS |
+	    (opts->read_only ? MDB_RDONLY | MDB_NOLOCK : 0), 0600)) != 0) {
 		rv = open_fail(err, errsz, opts->dir, "cannot open", rc);
 		goto fail;
 	}
-	if ((rc = mdb_reader_check(s->env, &dead)) != MDB_SUCCESS) {
+	if (!opts->read_only &&
+	    (rc = mdb_reader_check(s->env, &dead)) != MDB_SUCCESS) {
 		rv = open_fail(err, errsz, opts->dir, "cannot check readers",
 		    rc);
 		goto fail;
@@ -364,7 +385,8 @@ store_open(const struct store_options *opts, struct store **out,
 	maxkey = mdb_env_get_maxkeysize(s->env);
 	s->key_max = maxkey > 0 && maxkey < STORE_KEY_MAX ? (size_t)maxkey :
 	    STORE_KEY_MAX;
-	if ((rv = open_dbis(s, opts->dir, err, errsz)) != STATUS_OK)
+	if ((rv = open_dbis(s, opts->dir, opts->read_only, err, errsz)) !=
+	    STATUS_OK)
 		goto fail;
 	map_size_refresh(s);
 	*out = s;
@@ -528,7 +550,8 @@ store_write(struct store *s, store_write_fn fn, void *arg,
 		t.have_revision = 1;
 
 		rv = fn(&t, arg);
-		if (rv == STATUS_OK && !t.unchanged && t.err == MDB_SUCCESS)
+		if (rv == STATUS_OK && !t.unchanged && !t.keep_revision &&
+		    t.err == MDB_SUCCESS)
 			store_txn_result(&t, meta_put(t.txn, s->meta, "revision", 8,
 			    cur + 1));
 		if (t.err != MDB_SUCCESS || rv != STATUS_OK || t.unchanged) {
@@ -554,9 +577,11 @@ store_write(struct store *s, store_write_fn fn, void *arg,
 			rv = store_status_of(rc);
 			break;
 		}
-		atomic_store(&s->revision, cur + 1);
+		if (!t.keep_revision)		/* else audit-only */
+			cur++;
+		atomic_store(&s->revision, cur);
 		if (revision != NULL)
-			*revision = cur + 1;
+			*revision = cur;
 		rv = STATUS_OK;
 		break;
 	}
@@ -569,6 +594,13 @@ store_txn_mark_unchanged(struct store_txn *t)
 {
 	if (t->write)
 		t->unchanged = 1;
+}
+
+void
+store_txn_keep_revision(struct store_txn *t)
+{
+	if (t->write)
+		t->keep_revision = 1;
 }
 
 uint64_t

@@ -7,6 +7,7 @@
  *   replies   request id -> stored reply (idempotent writes)
  *   reply_age time||request id -> "" (prunes old replies); time is
  *             created_at big-endian with the sign bit flipped
+ *   audit, audit_person  the audit log (below)
  * A check is one mdb_get. A write is one transaction. Every function that
  * can fail returns a status_code (status.h): STATUS_OK, STATUS_NOT_FOUND,
  * STATUS_INVALID_ARGUMENT (a bad key or record), STATUS_DATA_LOSS (a stored
@@ -40,6 +41,10 @@ struct store_options {
 	const char *dir;		/* created 0700 if missing */
 	size_t	map_size;		/* initial map size; 0: 64 MiB */
 	unsigned max_readers;		/* 0: 256 */
+	int	read_only;		/* an existing environment, opened
+					 * MDB_RDONLY|MDB_NOLOCK: nothing is
+					 * written, no lock file made (backups,
+					 * store_backup.c) */
 };
 
 /*
@@ -54,6 +59,18 @@ int store_open(const struct store_options *opts, struct store **out,
 /* store_close closes the environment and sets *s to NULL; s may be NULL
  * or point to NULL. No txn may be live. */
 void store_close(struct store **s);
+
+/*
+ * Backups (store_backup.c). store_backup_copy writes a compacted copy of
+ * the environment to dir/data.mdb (created 0600, must not exist) and
+ * syncs it, while readers and the writer carry on; the caller must hold a
+ * read txn of s for the whole call (so the map is not resized under the
+ * copy). store_people_count: how many person records t sees.
+ */
+#define STORE_DATA_FILE		"data.mdb"
+int store_backup_copy(struct store *s, const char *dir, char *err,
+    size_t errsz);
+int store_people_count(struct store_txn *t, uint64_t *out);
 
 /* store_revision returns the last committed revision (no txn needed). */
 uint64_t store_revision(struct store *s);
@@ -86,9 +103,29 @@ void store_read_end(struct store_txn *t);
 typedef int (*store_write_fn)(struct store_txn *t, void *arg);
 int store_write(struct store *s, store_write_fn fn, void *arg,
     uint64_t *revision);
+/*
+ * store_write_batch is group commit: it runs fns[i](t, args[i]) for i in
+ * 0..n-1, each in its own LMDB nested transaction inside one outer write
+ * transaction, and commits the outer one once (one fsync for all). A
+ * write that fails, or marks itself unchanged, aborts only its own nested
+ * transaction; the others go on. Each write that changes something gets
+ * its own revision, in order, exactly as if store_write had run them one
+ * after another. results[i] gets write i's status (STATUS_OK when it
+ * committed or was unchanged) and revisions[i] the revision after it.
+ * On MAP_FULL anywhere the whole batch is aborted, the map doubled and
+ * every fn run again from the start, as store_write does; if the outer
+ * commit fails every write that had succeeded gets that failure. Returns
+ * STATUS_OK, or the status that failed the whole batch.
+ */
+int store_write_batch(struct store *s, store_write_fn const *fns,
+    void *const *args, size_t n, int *results, uint64_t *revisions);
 /* store_txn_mark_unchanged: fn found nothing to change; do not commit.
  * No effect on a read txn. */
 void store_txn_mark_unchanged(struct store_txn *t);
+/* store_txn_keep_revision: commit what fn wrote without advancing the
+ * revision, which counts changes to records: for commits that only append
+ * to the audit log (decision batches, rejected attempts). */
+void store_txn_keep_revision(struct store_txn *t);
 
 /* store_txn_revision: the revision this snapshot sees; in a write, the
  * revision the commit will have (current + 1). */
@@ -102,6 +139,10 @@ uint64_t store_txn_revision(struct store_txn *t);
  * record.h). The puts need a write txn (STATUS_INTERNAL otherwise).
  */
 int store_person_get(struct store_txn *t, const char *id, struct person *out);
+/* store_person_get_used is store_person_get for the check path: entries
+ * past n_clearances and n_briefings are left as they were. */
+int store_person_get_used(struct store_txn *t, const char *id,
+    struct person *out);
 int store_person_put(struct store_txn *t, const struct person *p);
 
 /*
@@ -148,5 +189,74 @@ int store_reply_put(struct store_txn *t, const char *request_id,
 /* store_reply_prune deletes at most max replies created before cutoff,
  * oldest first. */
 int store_reply_prune(struct store_txn *t, vtime cutoff, size_t max);
+
+/*
+ * The audit log (store_audit.c), opaque bytes here; audit.c builds,
+ * encodes and hashes the entries. Tables:
+ *   audit         seq (u64 big-endian) -> the entry's canonical bytes
+ *   audit_person  person id, NUL, seq (u64 big-endian) -> ""
+ *   meta "audit_head"  seq (u64 little-endian) and the SHA-256 of that
+ *                 entry's canonical bytes: 40 bytes; absent when empty
+ * store_audit_head gives seq 0 and 32 zero bytes for an empty log, and
+ * STATUS_DATA_LOSS for a damaged head. store_audit_put appends entry seq
+ * (which must be above every stored one: STATUS_INTERNAL otherwise), its
+ * person index entry when person_id is not "", and the new head.
+ * store_audit_get points *buf into the txn's memory (valid until it
+ * ends). The scans call fn in seq order for seq > after_seq until fn
+ * returns non-zero, which they then return; the person scan passes only
+ * the seq.
+ */
+#define STORE_AUDIT_HASH	32
+int store_audit_head(struct store_txn *t, uint64_t *seq,
+    uint8_t hash[STORE_AUDIT_HASH]);
+int store_audit_put(struct store_txn *t, uint64_t seq, const char *person_id,
+    const uint8_t *buf, size_t len, const uint8_t hash[STORE_AUDIT_HASH]);
+int store_audit_get(struct store_txn *t, uint64_t seq, const uint8_t **buf,
+    size_t *len);
+int store_audit_scan(struct store_txn *t, uint64_t after_seq,
+    int (*fn)(uint64_t seq, const uint8_t *buf, size_t len, void *arg),
+    void *arg);
+int store_audit_person_scan(struct store_txn *t, const char *person_id,
+    uint64_t after_seq, int (*fn)(uint64_t seq, void *arg), void *arg);
+
+/*
+ * Tokens (store_tokens.c). An API token is filed under the SHA-256 of the
+ * whole token string (tokens: hash -> record); token_names maps the name
+ * to that hash. The token itself is never stored. Names are 1..64 bytes
+ * of [A-Za-z0-9._-] (the caller validates them).
+ */
+#define TOKEN_NAME_MAX		64
+#define TOKEN_HASH_LEN		32
+
+struct token_record {
+	char	name[TOKEN_NAME_MAX + 1];
+	unsigned roles;			/* bit (1 << ROLE_x), never 0 */
+	vtime	created_at;
+	char	created_by[TOKEN_NAME_MAX + 1];
+	vtime	last_used_at;		/* as last persisted; 0: never */
+};
+
+/* store_token_get finds a token by hash; STATUS_NOT_FOUND if absent
+ * (never issued, or revoked). One mdb_get: the per-request look-up. */
+int store_token_get(struct store_txn *t, const uint8_t hash[TOKEN_HASH_LEN],
+    struct token_record *out);
+/* store_token_get_name finds a token by name and gives its hash too. */
+int store_token_get_name(struct store_txn *t, const char *name,
+    struct token_record *out, uint8_t hash[TOKEN_HASH_LEN]);
+/* store_token_create files a new token; STATUS_ALREADY_EXISTS when the
+ * name (or, impossibly, the hash) is taken. */
+int store_token_create(struct store_txn *t, const uint8_t hash[TOKEN_HASH_LEN],
+    const struct token_record *r);
+/* store_token_touch raises a token's stored last_used_at to at (no-op if
+ * already later, or if the token is gone). */
+int store_token_touch(struct store_txn *t, const uint8_t hash[TOKEN_HASH_LEN],
+    vtime at);
+/* store_token_delete removes a token by name; STATUS_NOT_FOUND if none. */
+int store_token_delete(struct store_txn *t, const char *name);
+/* store_token_list calls fn for each token in name order; a non-zero
+ * return from fn stops the listing and is returned. */
+int store_token_list(struct store_txn *t,
+    int (*fn)(const struct token_record *r, const uint8_t *hash, void *arg),
+    void *arg);
 
 #endif /* VETD_STORE_H */

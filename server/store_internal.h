@@ -23,6 +23,7 @@ struct store_txn {
 	MDB_txn		*txn;
 	int		 write;
 	int		 unchanged;	/* write: store_txn_mark_unchanged */
+	int		 keep_revision;	/* write: store_txn_keep_revision */
 	int		 err;		/* write: first LMDB error, sticky */
 	int		 have_revision;
 	uint64_t	 revision;
@@ -43,6 +44,10 @@ struct store {
 	MDB_dbi		 caveats;
 	MDB_dbi		 replies;
 	MDB_dbi		 reply_age;
+	MDB_dbi		 audit;		/* store_audit.c */
+	MDB_dbi		 audit_person;
+	MDB_dbi		 tokens;		/* store_tokens.c: hash -> token */
+	MDB_dbi		 token_names;	/* store_tokens.c: name -> hash */
 	size_t		 key_max;
 
 	pthread_mutex_t	 writer;	/* one write txn or resize at a time */
@@ -74,5 +79,14 @@ int store_key_of(const char *str, size_t max, MDB_val *k);
 /* Little-endian integers of n bytes, as meta stores them. */
 void store_le_put(uint8_t *b, uint64_t v, size_t n);
 uint64_t store_le_get(const uint8_t *b, size_t n);
+
+/* store.c, shared with store_batch.c: the revision and schema in meta,
+ * and growing the map (the caller holds s->writer, no txn open). */
+int meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
+    uint64_t *out);
+int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
+    uint64_t val);
+int store_resize(struct store *s, size_t size);
+int store_grow(struct store *s);
 
 #endif /* VETD_STORE_INTERNAL_H */

@@ -20,16 +20,39 @@
 
 /* person_from decodes v, and refuses a record filed under another id. */
 static int
-person_from(const MDB_val *k, const MDB_val *v, struct person *p)
+person_from_how(const MDB_val *k, const MDB_val *v, struct person *p,
+    int whole)
 {
 	int rv;
 
-	if ((rv = record_person_decode(v->mv_data, v->mv_size, p)) != 0)
+	if ((rv = whole ? record_person_decode(v->mv_data, v->mv_size, p) :
+	    record_person_decode_used(v->mv_data, v->mv_size, p)) != 0)
 		return rv;
 	if (strlen(p->id) != k->mv_size ||
 	    memcmp(p->id, k->mv_data, k->mv_size) != 0)
 		return STATUS_DATA_LOSS;
 	return STATUS_OK;
+}
+
+static int
+person_from(const MDB_val *k, const MDB_val *v, struct person *p)
+{
+	return person_from_how(k, v, p, 1);
+}
+
+/* store_person_get_used: store_person_get for the check path (see
+ * record_person_decode_used). */
+int
+store_person_get_used(struct store_txn *t, const char *id, struct person *out)
+{
+	MDB_val k, v;
+	int rv;
+
+	if ((rv = store_key_of(id, t->s->key_max, &k)) != STATUS_OK)
+		return rv;
+	if ((rv = store_txn_get(t, t->s->people, &k, &v)) != STATUS_OK)
+		return rv;
+	return person_from_how(&k, &v, out, 0);
 }
 
 int

@@ -1,57 +1,119 @@
 /*
  * writer.c: the writer thread and its queue (see writer.h). The queue is
  * bounded by the number of nng contexts, since each context has at most
- * one request in flight.
+ * one request in flight. Writes are taken from the queue all at once and
+ * run as one group commit (rpc_execute_writes, store_write_batch): one
+ * fsync for every write waiting, replies sent after it. Between writes,
+ * and at least once a second, the
+ * writer also commits the audit entries nobody's write carries: queued
+ * decisions (audit_queue.c) and coalesced rejected attempts (auth.c).
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "audit.h"
 #include "rpc.h"
 #include "writer.h"
 
+#define DRAIN_EVERY_MS	1000	/* rejected attempts reach the log */
+
 struct writer {
+	struct vetd	*vd;
 	pthread_t	thread;
 	pthread_mutex_t	lock;
-	pthread_cond_t	wake;
+	pthread_cond_t	wake;		/* CLOCK_MONOTONIC */
 	struct rpc_call	*head;
 	struct rpc_call	*tail;
+	int		poked;		/* writer_wake: audit work waits */
 	int		stopping;
 };
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* wait_until waits on w->wake (lock held) until the monotonic ms at. */
+static void
+wait_until(struct writer *w, int64_t at)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(at / 1000);
+	ts.tv_nsec = (long)(at % 1000) * 1000000;
+	pthread_cond_timedwait(&w->wake, &w->lock, &ts);
+}
 
 static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
+	struct vetd *vd = w->vd;
+	int64_t next_drain = monotonic_ms() + DRAIN_EVERY_MS, due, now;
 
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
-		while (w->head == NULL && !w->stopping)
-			pthread_cond_wait(&w->wake, &w->lock);
-		struct rpc_call *call = w->head;
-		if (call == NULL) {
-			pthread_mutex_unlock(&w->lock);
-			return NULL;
+		while (w->head == NULL && !w->stopping && !w->poked) {
+			due = audit_due_ms(vd->audit);
+			if (due > next_drain)
+				due = next_drain;
+			if (monotonic_ms() >= due)
+				break;
+			wait_until(w, due);
 		}
-		w->head = call->next;
+		/* Group commit: take every queued write (up to a batch). */
+		struct rpc_call *call = w->head, *batch[RPC_WRITE_BATCH_MAX];
+		size_t n = 0;
+		int stop = call == NULL && w->stopping;
+		while (w->head != NULL && n < RPC_WRITE_BATCH_MAX) {
+			batch[n++] = w->head;
+			w->head = w->head->next;
+		}
 		if (w->head == NULL)
 			w->tail = NULL;
+		w->poked = 0;
 		pthread_mutex_unlock(&w->lock);
 
-		call->next = NULL;
-		rpc_execute_write(call);
-		call->done(call);
+		if (n > 0) {
+			for (size_t i = 0; i < n; i++)
+				batch[i]->next = NULL;
+			rpc_execute_writes(batch, n);
+			/* Replies only now: the one commit is durable. */
+			for (size_t i = 0; i < n; i++)
+				batch[i]->done(batch[i]);
+		}
+		now = monotonic_ms();
+		if (call != NULL || now >= next_drain || stop) {
+			audit_record_auth_failures(vd);
+			next_drain = now + DRAIN_EVERY_MS;
+		}
+		audit_flush_decisions(vd, stop);
+		if (stop)
+			return NULL;
 	}
 }
 
 int
-writer_start(struct writer **out)
+writer_start(struct vetd *vd, struct writer **out)
 {
 	struct writer *w = calloc(1, sizeof(*w));
+	pthread_condattr_t ca;
 
 	if (w == NULL)
 		return -1;
+	w->vd = vd;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		pthread_mutex_destroy(&w->lock);
 		pthread_cond_destroy(&w->wake);
@@ -72,6 +134,17 @@ writer_submit(struct writer *w, struct rpc_call *call)
 	else
 		w->head = call;
 	w->tail = call;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+writer_wake(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->poked = 1;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }

@@ -1,6 +1,7 @@
 /*
  * fixture.c: start, stop and kill real vetd processes (see fixture.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,23 @@ test_bin(const char *env)
 	return p;
 }
 
+int
+fixture_free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd, port = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
 static int64_t
 now_ms(void)
 {
@@ -39,12 +58,13 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
-fixture_wait_ready(const char *url)
+/* wait_ready polls Health, sent with token (or none), until it is OK. */
+static int
+wait_ready(const char *url, const char *token)
 {
 	int64_t deadline = now_ms() + 10000;
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
-	vet_options opts = { .timeout_ms = 1000 };
+	vet_options opts = { .timeout_ms = 1000, .token = token };
 
 	while (now_ms() < deadline) {
 		vet_client *c = NULL;
@@ -61,8 +81,14 @@ fixture_wait_ready(const char *url)
 	return -1;
 }
 
+int
+fixture_wait_ready(const char *url)
+{
+	return wait_ready(url, NULL);
+}
+
 static int
-spawn_vetd(struct vetd_proc *v, const char *const *extra)
+spawn_vetd(struct vetd_proc *v, const char *const *extra, const char *token)
 {
 	const char *argv[32];
 	size_t n = 0;
@@ -89,7 +115,7 @@ spawn_vetd(struct vetd_proc *v, const char *const *extra)
 		v->pid = 0;
 		return -1;
 	}
-	if (fixture_wait_ready(v->url) != 0) {
+	if (wait_ready(v->url, token) != 0) {
 		fixture_kill(v);
 		return -1;
 	}
@@ -97,7 +123,7 @@ spawn_vetd(struct vetd_proc *v, const char *const *extra)
 }
 
 int
-fixture_start(struct vetd_proc *v, const char *const *extra)
+fixture_prepare(struct vetd_proc *v)
 {
 	memset(v, 0, sizeof(*v));
 	snprintf(v->dir, sizeof(v->dir), "/tmp/vetd-test-XXXXXX");
@@ -106,13 +132,28 @@ fixture_start(struct vetd_proc *v, const char *const *extra)
 	snprintf(v->data_dir, sizeof(v->data_dir), "%s/data", v->dir);
 	snprintf(v->url, sizeof(v->url), "ipc://%s/vetd.sock", v->dir);
 	snprintf(v->log_path, sizeof(v->log_path), "%s/vetd.log", v->dir);
-	return spawn_vetd(v, extra);
+	return 0;
+}
+
+int
+fixture_launch(struct vetd_proc *v, const char *const *extra,
+    const char *token)
+{
+	return spawn_vetd(v, extra, token);
+}
+
+int
+fixture_start(struct vetd_proc *v, const char *const *extra)
+{
+	if (fixture_prepare(v) != 0)
+		return -1;
+	return spawn_vetd(v, extra, NULL);
 }
 
 int
 fixture_restart(struct vetd_proc *v, const char *const *extra)
 {
-	return spawn_vetd(v, extra);
+	return spawn_vetd(v, extra, NULL);
 }
 
 int

@@ -35,12 +35,29 @@ void fixture_cleanup(struct vetd_proc *v);
 int fixture_wait_ready(const char *url);
 
 /*
+ * For vetd started with a config file or a first admin token:
+ * fixture_prepare makes the temporary directory and fills in the paths
+ * without starting vetd, so a test can write files there or run
+ * vetd --init-admin first; fixture_launch then starts vetd on it and
+ * waits until Health sent with token (NULL: none, so the test's uid must
+ * be an admin on the socket) answers OK within 10 s. Returns 0, or -1
+ * (vetd is killed).
+ */
+int fixture_prepare(struct vetd_proc *v);
+int fixture_launch(struct vetd_proc *v, const char *const *extra,
+    const char *token);
+
+/*
  * run_cmd runs argv (argv[0] a path) in the test's environment, captures
  * stdout and stderr (NUL-terminated, truncated to their sizes) and returns
  * the exit status, or -1 if it was killed by a signal.
  */
 int run_cmd(const char *const *argv, char *out, size_t outsz, char *err,
     size_t errsz);
+
+/* fixture_free_port asks the kernel for a free loopback port (-1 on
+ * failure). */
+int fixture_free_port(void);
 
 /* test_bin returns the path of a built binary from an environment
  * variable such as VETD_BIN. */

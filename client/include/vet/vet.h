@@ -270,6 +270,178 @@ VET_API int vet_check(vet_client *c, const vet_check_request *req,
 VET_API int vet_batch_check(vet_client *c, const vet_check_request *reqs,
     size_t n, vet_decision *out, vet_status *st);
 
+/*
+ * Bulk load. vet_import_people stores n (1 to 1000) whole records,
+ * clearances and briefings included, in one transaction: vetd validates
+ * every record first and refuses the whole call (INVALID_ARGUMENT naming
+ * the index, e.g. "people[12] (id x): unknown level ...") if any is bad,
+ * so either all are stored or none. Only people[i]'s input fields are
+ * read (updated_at is ignored); status 0 means ACTIVE, source 0 MANUAL, a
+ * clearance status 0 GRANTED; created_at 0 keeps the stored value (now for
+ * a new person); status_changed_at 0 means created_at (person) or
+ * granted_at (clearance). A record equal to the stored one is counted
+ * unchanged. Several calls in flight from several threads load fastest.
+ */
+typedef struct vet_import_result {
+	unsigned created;
+	unsigned updated;
+	unsigned unchanged;
+} vet_import_result;
+
+VET_API int vet_import_people(vet_client *c, const vet_person *people,
+    size_t n, vet_import_result *out, vet_status *st);
+
+/*
+ * Backup (admin). vet_backup asks vetd to write a consistent, compacted
+ * copy of its store and a MANIFEST.json into dir, an absolute path on
+ * vetd's own machine that must not exist or be empty; vetd keeps serving
+ * meanwhile. The copy takes seconds for a large store: open the client
+ * with a timeout_ms to match. Restore with vetd --restore (vetd(8)).
+ */
+typedef struct vet_backup_info {
+	uint64_t revision;		/* the revision the copy holds */
+	uint64_t people;		/* person records in the copy */
+	uint64_t audit_seq;		/* the audit chain's head; 0: empty */
+	char	audit_last_hash[65];	/* hex SHA-256 of entry audit_seq */
+	int64_t	created_at;
+	char	sha256[65];		/* hex SHA-256 of dir/data.mdb */
+	uint64_t size;			/* bytes of dir/data.mdb */
+	uint32_t schema;		/* the store's schema version */
+} vet_backup_info;
+
+VET_API int vet_backup(vet_client *c, const char *dir, vet_backup_info *out,
+    vet_status *st);
+
+/*
+ * The audit log (auditors). Every write, and when vetd's decision_log asks
+ * for it every check, has one entry; each entry holds the SHA-256 of the
+ * one before, so a changed or missing entry breaks the chain. hash is the
+ * SHA-256 of canonical, the entry as protobuf bytes with hash empty:
+ * libvet rebuilds canonical from what vetd sent and checks hash against
+ * it, so an archive can check every exported entry with sha256 alone.
+ */
+#define VET_HASH_SIZE	32
+
+typedef struct vet_audit_entry {
+	uint64_t seq;
+	int64_t	time;
+	char	*principal;		/* who; "" before authentication */
+	char	*method;		/* "RecordLeaver", "Check", "AuthFailure" */
+	char	*request_id;
+	char	*person_id;		/* "" when not about a person */
+	char	*subject;		/* else what: a caveat, a token */
+	char	*change;		/* "field: before -> after; ..." */
+	char	*reason;
+	uint64_t revision;		/* the revision written or decided at */
+	uint8_t	prev_hash[VET_HASH_SIZE];
+	uint8_t	hash[VET_HASH_SIZE];
+	uint8_t	*canonical;		/* the bytes hash is the SHA-256 of */
+	size_t	canonical_len;
+	int	damaged;		/* vetd cannot read the stored entry:
+					 * only seq, change and hash are set,
+					 * canonical is NULL */
+} vet_audit_entry;
+
+/* Input to vet_audit_list. */
+typedef struct vet_audit_query {
+	const char *person_id;		/* NULL or "": every entry */
+	int64_t	since;			/* 0: from the start */
+	uint64_t after_seq;		/* entries with seq > after_seq */
+	unsigned limit;			/* per page; 0: 100; at most 1000 */
+} vet_audit_query;
+
+typedef struct vet_audit_page {
+	size_t	n_entries;
+	vet_audit_entry *entries;	/* in seq order */
+	uint64_t next_after_seq;	/* the next page's after_seq; 0: last */
+	uint64_t last_seq;		/* the chain's head; 0: empty */
+	uint8_t	last_hash[VET_HASH_SIZE];
+} vet_audit_page;
+
+typedef struct vet_audit_verify_result {
+	int	ok;			/* the whole chain is intact */
+	uint64_t verified;		/* entries found intact */
+	uint64_t first_bad_seq;		/* 0 when ok */
+	char	problem[256];
+	uint64_t last_seq;
+	uint8_t	last_hash[VET_HASH_SIZE];
+} vet_audit_verify_result;
+
+/*
+ * vet_audit_list gets one page of entries matching q; page through with
+ * q->after_seq = (*out)->next_after_seq until it is 0. VET_INTERNAL if an
+ * entry's hash does not match its canonical bytes (a faulty reply).
+ * vet_audit_verify has vetd walk the whole chain: a broken chain is an
+ * OK call with out->ok 0. A long log takes a while: open the client with
+ * a timeout_ms to match.
+ */
+VET_API int vet_audit_list(vet_client *c, const vet_audit_query *q,
+    vet_audit_page **out, vet_status *st);
+VET_API int vet_audit_verify(vet_client *c, vet_audit_verify_result *out,
+    vet_status *st);
+VET_API void vet_audit_page_free(vet_audit_page *p);
+
+/*
+ * API tokens (admin only). A principal holds one or more roles; a set of
+ * roles is a bitmask of VET_ROLE_BIT(role).
+ */
+typedef enum vet_role {
+	VET_ROLE_READER = 1,	/* Check, BatchCheck, Health */
+	VET_ROLE_VETTING = 2,	/* clearances, caveats, briefings; read people */
+	VET_ROLE_HR = 3,	/* people, person status, leavers */
+	VET_ROLE_SYNC = 4,	/* directory-sourced people and leavers only */
+	VET_ROLE_AUDITOR = 5,	/* read everything: people, audit, reports */
+	VET_ROLE_ADMIN = 6,	/* tokens and everything else */
+} vet_role;
+#define VET_ROLE_BIT(role)	(1u << (role))
+
+typedef struct vet_token_info {
+	char	*name;
+	unsigned roles;			/* VET_ROLE_BIT(role) per role */
+	int64_t	created_at;
+	int64_t	last_used_at;		/* 0: never used */
+	char	*created_by;		/* the principal that created it */
+} vet_token_info;
+
+typedef struct vet_token_list {
+	size_t	n_tokens;
+	vet_token_info *tokens;		/* in name order */
+} vet_token_list;
+
+/*
+ * vet_token_create makes a token named name (1..64 of A-Z a-z 0-9 . _ -)
+ * holding roles (a non-zero mask). *token_out gets the secret, shown only
+ * this once: free it with vet_token_free, which zeroes it. info_out may be
+ * NULL. A name in use is VET_ALREADY_EXISTS; so is a resent create, since
+ * vetd never keeps a reply holding a token.
+ * vet_token_revoke removes a token at once (the next request made with it
+ * is VET_UNAUTHENTICATED); an unknown name is VET_NOT_FOUND. out may be
+ * NULL. vet_token_list_get lists every token, never the secrets.
+ */
+VET_API int vet_token_create(vet_client *c, const char *name, unsigned roles,
+    char **token_out, vet_token_info **info_out, vet_status *st);
+VET_API int vet_token_list_get(vet_client *c, vet_token_list **out,
+    vet_status *st);
+VET_API int vet_token_revoke(vet_client *c, const char *name,
+    vet_token_info **out, vet_status *st);
+VET_API void vet_token_free(char *token);
+/*
+ * vet_token_load finds the caller's token as vetctl does: from file if
+ * not NULL, else from the file named by $VET_TOKEN_FILE, else $VET_TOKEN.
+ * A file must be a regular file that neither group nor others can read,
+ * holding the token on one line: anything else is VET_INVALID_ARGUMENT
+ * saying why (a file open to others names its mode and the chmod to
+ * run). *out is the token (free it with vet_token_free), or NULL when
+ * none was given at all.
+ */
+VET_API int vet_token_load(const char *file, char **out, vet_status *st);
+VET_API void vet_token_info_free(vet_token_info *t);
+VET_API void vet_token_list_free(vet_token_list *l);
+/* vet_role_name: "reader" ... "admin", or NULL. vet_roles_parse reads
+ * "hr,sync" into a mask: 0, or -1 for an empty list or an unknown name. */
+VET_API const char *vet_role_name(int role);
+VET_API int vet_roles_parse(const char *list, unsigned *out);
+
 VET_API void vet_person_free(vet_person *p);
 VET_API void vet_person_page_free(vet_person_page *p);
 VET_API void vet_caveat_list_free(vet_caveat_list *l);
