@@ -77,24 +77,6 @@ file_contains(const char *path, const char *needle)
 	return found;
 }
 
-/* free_port asks the kernel for a free loopback port. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd, port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 /* slapd_answers: an anonymous read of the root DSE succeeds. */
 static int
 slapd_answers(const char *uri)
@@ -195,7 +177,7 @@ slapd_start_tls(struct slapd_proc *s, int syncprov, const char *certdir)
 		    sizeof(s->ldapi) - j, "%c", *p));
 	snprintf(s->ldapi + j, sizeof(s->ldapi) - j, "%%2Fldapi");
 	for (int attempt = 0; attempt < 5; attempt++) {
-		if ((s->port = free_port()) <= 0)
+		if ((s->port = fixture_free_port()) <= 0)
 			continue;
 		if (slapd_spawn(s) == 0)
 			return 0;

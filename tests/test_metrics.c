@@ -29,28 +29,12 @@ static vet_client *client;
 static int port;
 static char metrics_url[64];
 
-/* free_port asks the kernel for a port nothing listens on. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	cr_assert(fd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
 static void
 setup(void)
 {
 	vet_status st;
 
-	port = free_port();
+	port = fixture_free_port();
 	snprintf(metrics_url, sizeof(metrics_url), "http://127.0.0.1:%d",
 	    port);
 	const char *extra[] = { "--metrics-listen", metrics_url, NULL };
