@@ -8,7 +8,10 @@ BUILD="meson ninja-build pkg-config cmake gcc protobuf-c-compiler
   libinih-dev libjansson-dev libldap2-dev scdoc"
 # The Debian packages (deploy/build-deb.sh); the package test builds them.
 PACKAGE="debhelper dpkg-dev"
-TEST="libcriterion-dev slapd ldap-utils openssl redis-server redis-tools $PACKAGE"
+# clang and its runtime: the sanitizer build and the libFuzzer targets
+# (tests/fuzz/build.sh, tests/run.sh).
+TEST="libcriterion-dev slapd ldap-utils openssl redis-server redis-tools
+  clang libclang-rt-14-dev $PACKAGE"
 
 case "${1:-build}" in
 build) pkgs="$BUILD" ;;

@@ -52,13 +52,37 @@ round_entry(struct round *rd, LDAPMessage *msg)
 	return rv == 0 ? SYNC_DONE : SYNC_FATAL;
 }
 
+/*
+ * paged_cookie reads the cookie of a Simple Paged Results response
+ * control. libldap's parser reads past an empty value (a present but
+ * zero-length controlValue crashed it: tests/fuzz/corpus/fuzz_ldap/
+ * crash-paged-empty-value), so that is refused here first.
+ */
+int
+paged_cookie(LDAP *ld, LDAPControl *c, struct berval **out)
+{
+	struct berval cookie = { 0, NULL };
+	ber_int_t estimate;
+	int rv = 0;
+
+	*out = NULL;
+	if (c->ldctl_value.bv_val == NULL || c->ldctl_value.bv_len == 0)
+		return -1;
+	if (ldap_parse_pageresponse_control(ld, c, &estimate, &cookie) !=
+	    LDAP_SUCCESS || cookie.bv_len > 65536)
+		rv = -1;
+	else if (cookie.bv_len > 0 && (*out = ber_bvdup(&cookie)) == NULL)
+		rv = -2;
+	ber_memfree(cookie.bv_val);
+	return rv;
+}
+
 /* round_result checks a page's result and takes the paging cookie. */
 static enum sync_result
 round_result(struct round *rd, LDAPMessage *msg, int paged)
 {
 	LDAPControl **ctrls = NULL, *c;
 	char *diag = NULL;
-	ber_int_t estimate;
 	int err = LDAP_OTHER;
 	enum sync_result r = SYNC_DONE;
 
@@ -78,20 +102,15 @@ round_result(struct round *rd, LDAPMessage *msg, int paged)
 	rd->cookie = NULL;
 	if (paged && (c = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls,
 	    NULL)) != NULL) {
-		struct berval cookie = { 0, NULL };
-		if (ldap_parse_pageresponse_control(rd->ld, c, &estimate,
-		    &cookie) != LDAP_SUCCESS || cookie.bv_len > 65536) {
+		int rv = paged_cookie(rd->ld, c, &rd->cookie);
+		if (rv == -1) {
 			log_warnx("malformed paged results control");
-			ber_memfree(cookie.bv_val);
 			rd->en->incomplete_reads++;
 			r = SYNC_INCOMPLETE;
 			goto done;
 		}
-		if (cookie.bv_len > 0) {
-			if ((rd->cookie = ber_bvdup(&cookie)) == NULL)
-				r = SYNC_FATAL;
-		}
-		ber_memfree(cookie.bv_val);
+		if (rv == -2)
+			r = SYNC_FATAL;
 	}
 done:
 	ldap_controls_free(ctrls);

@@ -378,6 +378,10 @@ int state_map(struct sync_state_file *s, const char *uuid, const char *id);
 /* metrics_write writes the Prometheus text file, if one is configured. */
 void metrics_write(const struct engine *en);
 
+/* paged_cookie: the cookie of a paged results response control into
+ * *out (NULL on the last page; free with ber_bvfree). 0, -1 malformed,
+ * -2 out of memory. Pure, so a fuzz target can call it. */
+int paged_cookie(LDAP *ld, LDAPControl *c, struct berval **out);
 /* session.c: one syncrepl session; paged.c: one paged round. */
 enum sync_result syncrepl_session(struct engine *en,
     struct sync_state_file *st, LDAP *ld, int persist);

@@ -26,6 +26,15 @@ enum worker_state {
 	WORKER_SEND,
 };
 
+/*
+ * A reply that cannot be sent for this long means the client is not
+ * reading its replies: its connection is closed. Without this, nng's REP
+ * context waits for the pipe for ever, and a few clients that pipeline
+ * requests and never read take every context of the pool
+ * (tests/test_faults.c slow_clients).
+ */
+#define SEND_TIMEOUT_MS	2000
+
 struct worker {
 	enum worker_state state;
 	nng_aio		*aio;
@@ -39,6 +48,7 @@ struct worker {
 	unsigned long	peer_epoch;	/* pipes_removed when cached */
 	int		peer_ipc;
 	uint64_t	peer_uid;
+	nng_pipe	reply_pipe;	/* where the reply being sent goes */
 	struct rpc_call	call;
 };
 
@@ -72,8 +82,10 @@ worker_send(struct rpc_call *call)
 			explicit_bzero(call->out, call->out_len);
 	}
 	w->state = WORKER_SEND;
+	w->reply_pipe = nng_msg_get_pipe(w->msg);
 	nng_aio_set_msg(w->aio, w->msg);
 	w->msg = NULL;
+	nng_aio_set_timeout(w->aio, SEND_TIMEOUT_MS);
 	nng_ctx_send(w->ctx, w->aio);
 }
 
@@ -140,8 +152,16 @@ worker_cb(void *arg)
 			worker_send(&w->call);
 		break;
 	case WORKER_SEND:
-		if (nng_aio_result(w->aio) != 0)
+		if ((rv = nng_aio_result(w->aio)) != 0) {
 			nng_msg_free(nng_aio_get_msg(w->aio));
+			if (rv == NNG_ETIMEDOUT && nng_pipe_id(w->reply_pipe) > 0) {
+				log_warnx("closing a connection whose client has "
+				    "not read a reply for %d ms",
+				    SEND_TIMEOUT_MS);
+				nng_pipe_close(w->reply_pipe);
+			}
+		}
+		nng_aio_set_timeout(w->aio, NNG_DURATION_INFINITE);
 		rpc_call_release(&w->call);
 		atomic_fetch_sub(&vd->in_flight, 1);
 		w->state = WORKER_RECV;

@@ -17,6 +17,26 @@ ninja -C "$BUILD_DIR" || exit 1
 meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2
 meson_status=$?
 
+# The same suite again built by clang with AddressSanitizer and
+# UndefinedBehaviorSanitizer (any finding fails its test), less the
+# package build (already run above, and the .debs are built without
+# sanitizers); then each libFuzzer target for FUZZ_SECONDS (15) over its
+# corpus in this build (docs/RELIABILITY.md). SANITIZE=0 skips it all.
+ASAN_DIR="$BUILD_DIR-asan"
+asan_log=""
+if [ "${SANITIZE:-1}" != 0 ]; then
+	sh tests/fuzz/build.sh "$ASAN_DIR" || exit 1
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
+	    meson test -C "$ASAN_DIR" --print-errorlogs --num-processes 2 \
+	    --no-suite package --no-suite fuzz --logbase asan
+	[ $? -eq 0 ] || meson_status=1
+	meson test -C "$ASAN_DIR" --print-errorlogs --suite fuzz \
+	    --logbase fuzz
+	[ $? -eq 0 ] || meson_status=1
+	asan_log="$ASAN_DIR/meson-logs/asan.txt $ASAN_DIR/meson-logs/fuzz.txt"
+fi
+
 # Count Criterion's per-file synthesis lines: one per test executable.
 # An executable that printed none (crashed before reporting) counts as one
 # failure.
@@ -34,7 +54,7 @@ totals=$(awk '
 	END {
 		if (files > seen) failed += files - seen
 		printf "%d passed, %d failed\n", passed, failed
-	}' "$log")
+	}' "$log" $asan_log)
 echo "$totals"
 case "$totals" in
 *" 0 failed") [ "$meson_status" -eq 0 ] && exit 0 ;;

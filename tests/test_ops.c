@@ -33,10 +33,13 @@ extern char **environ;
 static struct vetd_proc vetd;
 static char conf_path[400];
 
+static void cleanup_conf(void);
+
 static void
 teardown(void)
 {
 	fixture_cleanup(&vetd);
+	cleanup_conf();
 }
 
 TestSuite(ops, .fini = teardown, .timeout = 60);
@@ -108,16 +111,20 @@ start_with_conf(const char *text)
 	cr_assert_eq(fixture_start(&vetd, extra), 0, "vetd did not start");
 }
 
+/* cleanup_conf removes start_with_conf's directory (once). */
 static void
 cleanup_conf(void)
 {
 	char *slash;
 
+	if (conf_path[0] == '\0')
+		return;
 	unlink(conf_path);
 	if ((slash = strrchr(conf_path, '/')) != NULL) {
 		*slash = '\0';
 		rmdir(conf_path);
 	}
+	conf_path[0] = '\0';
 }
 
 /* log_wait waits (bounded) until vetd's log holds text. */
