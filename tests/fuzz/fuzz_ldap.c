@@ -67,12 +67,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	fputs(conf_text, f);
 	fclose(f);
-	if (config_load(path, &config, err, sizeof(err)) != 0) {
+	int rv = config_load(path, &config, err, sizeof(err));
+	unlink(path);
+	rmdir(dir);
+	if (rv != 0) {
 		fprintf(stderr, "fuzz_ldap: %s\n", err);
 		exit(1);
 	}
-	unlink(path);
-	rmdir(dir);
 	mapping_attrs(config, attrs);
 	while (n_attrs < 8 && attrs[n_attrs] != NULL)
 		n_attrs++;
