@@ -5,7 +5,11 @@
 # same people with their clearance in employeeType, anonymous size limit
 # lifted, several threads), a throwaway redis (the same people as hashes)
 # and vet-echo, runs vet-loadgen against each at each client count, and
-# prints one table plus the ratios the targets are stated in. Everything
+# prints one table plus the ratios the targets are stated in. vetd and the
+# echo server are each measured with both client transports in the same
+# run: "ipc" and "tcp" rows use libvet's direct transport (and a bare SP
+# client for the echo server), "ipc-nng" and "tcp-nng" rows nng's REQ
+# socket (VET_TRANSPORT=nng; docs/TRANSPORT.md). Everything
 # it started is stopped (by PID) and its temporary directory removed on
 # exit, whatever the exit.
 #
@@ -281,11 +285,14 @@ wait_for grep -q serving "$tmp/echo-ipc.log"
 results="$tmp/results"
 : >"$results"
 
-# cell RUN NAME TRANSPORT C PID LOADGEN-ARGS...: one measurement.
+# cell RUN NAME TRANSPORT C PID LOADGEN-ARGS...: one measurement, with
+# $cell_env (VET_TRANSPORT=...) in the load generator's environment.
+cell_env=""
 cell() {
 	run=$1 name=$2 transport=$3 c=$4 pid=$5
 	shift 5
-	line=$($client_cpu "$loadgen" --clients "$c" --seconds "$seconds" \
+	line=$(env $cell_env $client_cpu "$loadgen" --clients "$c" \
+	    --seconds "$seconds" \
 	    --warmup "$warmup" --people "$people" --seed "$seed" \
 	    --server-pid "$pid" --label "$name" "$@" 2>"$tmp/loadgen.err" |
 	    grep '^RESULT ')
@@ -301,13 +308,22 @@ while [ "$r" -le "$runs" ]; do
 	for c in $clients; do
 		cell $r vetd-check ipc "$c" "$vetd_pid" --url "$vetd_ipc"
 		cell $r vetd-check tcp "$c" "$vetd_pid" --url "$vetd_tcp" $tok
+		cell_env=VET_TRANSPORT=nng
+		cell $r vetd-check ipc-nng "$c" "$vetd_pid" --url "$vetd_ipc"
+		cell $r vetd-check tcp-nng "$c" "$vetd_pid" --url "$vetd_tcp" \
+		    $tok
+		cell_env=""
 		[ -n "$vetd_tls" ] && cell $r vetd-check tls "$c" "$vetd_pid" \
 		    --url "$vetd_tls" $tok --tls-ca "$tmp/tls/ca.crt"
 		cell $r vetd-batch100 ipc "$c" "$vetd_pid" --url "$vetd_ipc" \
 		    --op batch --batch 100
-		cell $r echo ipc "$c" "$echo_ipc_pid" --target echo \
+		cell $r echo ipc "$c" "$echo_ipc_pid" --target echo-direct \
 		    --url "$echo_ipc"
-		cell $r echo tcp "$c" "$echo_tcp_pid" --target echo \
+		cell $r echo tcp "$c" "$echo_tcp_pid" --target echo-direct \
+		    --url "$echo_tcp"
+		cell $r echo ipc-nng "$c" "$echo_ipc_pid" --target echo \
+		    --url "$echo_ipc"
+		cell $r echo tcp-nng "$c" "$echo_tcp_pid" --target echo \
 		    --url "$echo_tcp"
 		[ "$have_slapd" -eq 1 ] && cell $r slapd-compare tcp "$c" \
 		    "$slapd_pid" --target ldap --url "ldap://127.0.0.1:$slapd_port"
@@ -356,13 +372,13 @@ function median(list,   n, a, i, j, t) {
 	allow[key] = allow[key] " " get("allow_pct")
 }
 END {
-	printf "%-14s %-5s %4s %9s %11s %9s %9s %9s %9s %9s %6s\n", "server",
+	printf "%-14s %-7s %4s %9s %11s %9s %9s %9s %9s %9s %6s\n", "server",
 	    "via", "C", "ops/s", "decisions/s", "p50 us", "p99 us",
 	    "p99.9 us", "srv us/op", "cli us/op", "allow%"
 	for (i = 1; i <= nkeys; i++) {
 		k = order[i]
 		split(k, f, "|")
-		printf "%-14s %-5s %4s %9.0f %11.0f %9.1f %9.1f %9.1f %9.2f %9.2f %6.1f\n",
+		printf "%-14s %-7s %4s %9.0f %11.0f %9.1f %9.1f %9.1f %9.2f %9.2f %6.1f\n",
 		    f[1], f[2], f[3], median(ops[k]), median(dec[k]),
 		    median(p50[k]), median(p99[k]), median(p999[k]),
 		    median(cpu[k]), median(ccpu[k]), median(allow[k])
@@ -400,22 +416,48 @@ function ratio(label, a, b,   r, list, x, y, n, vals, i, j, t, m) {
 	m = n % 2 ? vals[(n + 1) / 2] : (vals[n / 2] + vals[n / 2 + 1]) / 2
 	printf "  %-52s %.2f  [%s]\n", label, m, list
 }
+function k(name, via, c, what) {
+	return name SUBSEP via SUBSEP c SUBSEP what
+}
 END {
+	# "via" is the transport and the client: ipc, tcp: libvet direct
+	# (echo: a bare SP client); ipc-nng, tcp-nng: nng REQ (both).
 	ratio("Check/slapd Compare ops/s, tcp, C=" maxc " (>= 1.2)",
-	    "vetd-check" SUBSEP "tcp" SUBSEP maxc SUBSEP "ops",
-	    "slapd-compare" SUBSEP "tcp" SUBSEP maxc SUBSEP "ops")
+	    k("vetd-check", "tcp", maxc, "ops"),
+	    k("slapd-compare", "tcp", maxc, "ops"))
+	ratio("  the same, libvet over nng",
+	    k("vetd-check", "tcp-nng", maxc, "ops"),
+	    k("slapd-compare", "tcp", maxc, "ops"))
 	ratio("Check/echo floor ops/s, tcp, C=" maxc " (>= 0.9)",
-	    "vetd-check" SUBSEP "tcp" SUBSEP maxc SUBSEP "ops",
-	    "echo" SUBSEP "tcp" SUBSEP maxc SUBSEP "ops")
+	    k("vetd-check", "tcp", maxc, "ops"),
+	    k("echo", "tcp", maxc, "ops"))
+	ratio("  the same, both through nng",
+	    k("vetd-check", "tcp-nng", maxc, "ops"),
+	    k("echo", "tcp-nng", maxc, "ops"))
+	ratio("  Check (direct) / echo through nng",
+	    k("vetd-check", "tcp", maxc, "ops"),
+	    k("echo", "tcp-nng", maxc, "ops"))
 	ratio("Check/echo floor ops/s, ipc, C=" maxc " (>= 0.9)",
-	    "vetd-check" SUBSEP "ipc" SUBSEP maxc SUBSEP "ops",
-	    "echo" SUBSEP "ipc" SUBSEP maxc SUBSEP "ops")
+	    k("vetd-check", "ipc", maxc, "ops"),
+	    k("echo", "ipc", maxc, "ops"))
+	ratio("  the same, both through nng",
+	    k("vetd-check", "ipc-nng", maxc, "ops"),
+	    k("echo", "ipc-nng", maxc, "ops"))
+	ratio("  Check (direct) / echo through nng",
+	    k("vetd-check", "ipc", maxc, "ops"),
+	    k("echo", "ipc-nng", maxc, "ops"))
+	ratio("Check direct/nng ops/s, ipc, C=" maxc,
+	    k("vetd-check", "ipc", maxc, "ops"),
+	    k("vetd-check", "ipc-nng", maxc, "ops"))
+	ratio("Check direct/nng ops/s, tcp, C=" maxc,
+	    k("vetd-check", "tcp", maxc, "ops"),
+	    k("vetd-check", "tcp-nng", maxc, "ops"))
 	ratio("vetd CPU per check / slapd CPU per compare, C=" maxc " (<= 1)",
-	    "vetd-check" SUBSEP "tcp" SUBSEP maxc SUBSEP "cpu",
-	    "slapd-compare" SUBSEP "tcp" SUBSEP maxc SUBSEP "cpu")
+	    k("vetd-check", "tcp", maxc, "cpu"),
+	    k("slapd-compare", "tcp", maxc, "cpu"))
 	ratio("Check/redis HGET ops/s, tcp, C=" maxc,
-	    "vetd-check" SUBSEP "tcp" SUBSEP maxc SUBSEP "ops",
-	    "redis-hget" SUBSEP "tcp" SUBSEP maxc SUBSEP "ops")
+	    k("vetd-check", "tcp", maxc, "ops"),
+	    k("redis-hget", "tcp", maxc, "ops"))
 }' "$results"
 awk '
 function get(k,   i, n, kv) {
@@ -425,9 +467,9 @@ function get(k,   i, n, kv) {
 	}
 	return ""
 }
-get("name") == "vetd-check" && get("transport") == "ipc" && get("c") == 8 {
-	printf "  Check p99 at C=8 over ipc (< 350 us), run %s: %.1f us\n",
-	    get("run"), get("p99_us") }
+get("name") == "vetd-check" && get("transport") ~ /^ipc/ && get("c") == 8 {
+	printf "  Check p99 at C=8 over %s (< 350 us), run %s: %.1f us\n",
+	    get("transport"), get("run"), get("p99_us") }
 get("name") == "vetd-batch100" {
 	d = get("ops_s") * get("per_op")
 	if (d > best) best = d }
@@ -462,7 +504,9 @@ fi
 # that tests/run.sh counts it like the other test programs.
 if [ "$smoke" -eq 1 ]; then
 	missing=""
-	want="vetd-check|ipc vetd-check|tcp vetd-batch100|ipc echo|ipc echo|tcp vetd-put|ipc"
+	want="vetd-check|ipc vetd-check|tcp vetd-check|ipc-nng vetd-check|tcp-nng"
+	want="$want vetd-batch100|ipc echo|ipc echo|tcp echo|ipc-nng echo|tcp-nng"
+	want="$want vetd-put|ipc"
 	[ -n "$vetd_tls" ] && want="$want vetd-check|tls"
 	command -v slapd >/dev/null 2>&1 && want="$want slapd-compare|tcp"
 	command -v redis-server >/dev/null 2>&1 && want="$want redis-hget|tcp"

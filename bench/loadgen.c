@@ -8,7 +8,8 @@
  * Targets: vetd through libvet (Check, BatchCheck, or durable PutPerson
  * writes), slapd (an LDAP Compare of employeeType), redis (HGET of the
  * clearance field over a tiny RESP client) and a bare nng REQ/REP echo
- * server (vet-echo), the transport's floor. Every client thread has its
+ * server (vet-echo), the transport's floor, reached through nng's REQ
+ * socket (echo) or a bare blocking SP client (echo-direct). Every client thread has its
  * own connection. The last line is machine-readable:
  *   RESULT target=... clients=... ops=... ops_s=... p50_us=... ...
  */
@@ -132,6 +133,7 @@ target_name(enum target t)
 	case TARGET_VETD: return "vetd";
 	case TARGET_LDAP: return "slapd";
 	case TARGET_REDIS: return "redis";
+	case TARGET_ECHO_DIRECT: return "echo-direct";
 	default: return "echo";
 	}
 }
@@ -140,7 +142,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-"usage: vet-loadgen --url URL [--target vetd|ldap|redis|echo]\n"
+"usage: vet-loadgen --url URL\n"
+"                   [--target vetd|ldap|redis|echo|echo-direct]\n"
 "                   [--op check|batch|put] [--clients C] [--seconds S]\n"
 "                   [--warmup S] [--batch N] [--people N] [--seed S]\n"
 "                   [--token-file F] [--server-pid PID] [--label L]\n"
@@ -148,7 +151,10 @@ usage(void)
 "                   [--tls-cert FILE] [--tls-server-name NAME]\n"
 "  --url URL         vetd: ipc://, tcp://, tls+tcp://; ldap://H:P;\n"
 "                    redis://IP:PORT; echo: the vet-echo URL\n"
-"  --target T        what answers (default vetd)\n"
+"  --target T        what answers (default vetd); echo goes through\n"
+"                    nng's REQ socket, echo-direct through a bare SP\n"
+"                    client like libvet's direct transport; vetd's\n"
+"                    transport follows VET_TRANSPORT (direct or nng)\n"
 "  --op O            vetd: check (default), batch (BatchCheck), put\n"
 "                    (durable PutPerson writes)\n"
 "  --clients C       concurrent client threads (default 8)\n"
@@ -219,6 +225,8 @@ parse_args(int argc, char **argv, struct config *cfg)
 				cfg->target = TARGET_REDIS;
 			else if (strcmp(optarg, "echo") == 0)
 				cfg->target = TARGET_ECHO;
+			else if (strcmp(optarg, "echo-direct") == 0)
+				cfg->target = TARGET_ECHO_DIRECT;
 			else
 				usage();
 			break;

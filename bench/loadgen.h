@@ -1,7 +1,8 @@
 /*
  * loadgen.h: what vet-loadgen's two files share: the run's settings, a
  * client thread's state, and the per-target connection and operation
- * (targets.c: vetd over libvet, slapd, redis, the echo server).
+ * (targets.c: vetd over libvet, slapd, redis, the echo server through
+ * nng's REQ socket or a bare SP client).
  */
 #ifndef VET_BENCH_LOADGEN_H
 #define VET_BENCH_LOADGEN_H
@@ -15,6 +16,7 @@
 #include <vet/vet.h>
 
 #include "gen.h"
+#include "spclient.h"
 
 #define SUB_BITS	6
 #define SUB		(1 << SUB_BITS)
@@ -22,7 +24,8 @@
 #define QUERIES		4096	/* pre-generated per thread */
 #define REASONS		16
 
-enum target { TARGET_VETD, TARGET_LDAP, TARGET_REDIS, TARGET_ECHO };
+enum target { TARGET_VETD, TARGET_LDAP, TARGET_REDIS, TARGET_ECHO,
+    TARGET_ECHO_DIRECT };
 enum op { OP_CHECK, OP_BATCH, OP_PUT };
 
 struct config {
@@ -62,6 +65,7 @@ struct conn {
 	LDAP	*ld;
 	int	fd;
 	nng_socket sock;
+	struct spclient sp;	/* echo-direct */
 	char	buf[4096];
 };
 

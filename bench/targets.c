@@ -3,7 +3,8 @@
  * server: vetd through libvet (Check, BatchCheck, durable PutPerson),
  * slapd (a simple-bind anonymous LDAP Compare of employeeType), redis (a
  * tiny RESP client over a TCP socket: HGET of the clearance field) and
- * vet-echo (a bare nng REQ socket). Replies are checked for their shape
+ * vet-echo (a bare nng REQ socket, or with --target echo-direct a bare
+ * blocking SP client, spclient.c). Replies are checked for their shape
  * and counted, never trusted further.
  */
 #include <arpa/inet.h>
@@ -89,6 +90,9 @@ ldap_fail:
 			return -1;
 		}
 		return 0;
+	case TARGET_ECHO_DIRECT:
+		return spclient_dial(&c->sp, cfg->url, w->error,
+		    sizeof(w->error));
 	}
 	return -1;
 }
@@ -104,6 +108,8 @@ conn_close(struct worker *w, struct conn *c)
 		close(c->fd);
 	if (w->cfg->target == TARGET_ECHO)
 		nng_close(c->sock);
+	if (w->cfg->target == TARGET_ECHO_DIRECT)
+		spclient_close(&c->sp);
 }
 
 static void
@@ -292,6 +298,11 @@ target_op(struct worker *w, struct conn *c, const struct gen_query *qs,
 		return do_ldap(w, c, &qs[at]);
 	case TARGET_REDIS:
 		return do_redis(w, c, &qs[at]);
+	case TARGET_ECHO_DIRECT:
+		if (spclient_roundtrip(&c->sp, (size_t)cfg->echo_size) == 0)
+			return 0;
+		snprintf(w->error, sizeof(w->error), "echo-direct: no answer");
+		return -1;
 	default:
 		return do_echo(w, c);
 	}

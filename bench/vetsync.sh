@@ -4,7 +4,7 @@
 # vetd on loopback and local sockets only:
 #   1. initial sync: ENTRIES (default 100000) inetOrgPerson entries loaded
 #      with slapadd, then the wall time of `vetsync --once` into an empty
-#      vetd (RFC 4533 full refresh, one PutPerson per person);
+#      vetd (RFC 4533 full refresh; puts in SyncPeople batches of 500);
 #   2. latency: vetsync following; DELETES (default 200) deletions, each
 #      timed from slapd acknowledging it to vetd answering DENY LEAVER
 #      (bench/vetsync_latency.c); p50, p90, p99, max.

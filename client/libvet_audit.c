@@ -3,12 +3,14 @@
  * untrusted: every string is copied, hashes must be 32 bytes, and each
  * entry's canonical bytes are rebuilt here (the protobuf encoding with the
  * hash field empty, which is unique for AuditEntry: see server/audit.c)
- * and checked against the hash vetd sent.
+ * and its chain hash (proto/audit_seal.h, which also checks the text
+ * against its content digest) checked against the hash vetd sent.
  */
 #include <mbedtls/sha256.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_seal.h"
 #include "libvet_internal.h"
 
 static void
@@ -42,7 +44,7 @@ entry_from_wire(Vet__V1__AuditEntry *w, vet_audit_entry *e)
 {
 	ProtobufCBinaryData hash = w->hash;
 	uint8_t digest[VET_HASH_SIZE];
-	size_t n;
+	int rv;
 
 	if (hash.len != VET_HASH_SIZE)
 		return -2;
@@ -81,19 +83,42 @@ entry_from_wire(Vet__V1__AuditEntry *w, vet_audit_entry *e)
 	e->subject = str_dup(w->subject);
 	e->change = str_dup(w->change);
 	e->reason = str_dup(w->reason);
-	/* The canonical bytes: the entry with its hash field empty. */
-	w->hash.len = 0;
-	w->hash.data = NULL;
-	n = vet__v1__audit_entry__get_packed_size(w);
-	if ((e->canonical = malloc(n > 0 ? n : 1)) != NULL)
-		e->canonical_len = vet__v1__audit_entry__pack(w, e->canonical);
-	w->hash = hash;
-	if (e->principal == NULL || e->method == NULL ||
-	    e->request_id == NULL || e->person_id == NULL ||
-	    e->subject == NULL || e->change == NULL || e->reason == NULL ||
-	    e->canonical == NULL) {
+	if ((e->sealed = w->content_digest.len == VET_HASH_SIZE))
+		memcpy(e->content_digest, w->content_digest.data,
+		    VET_HASH_SIZE);
+	e->redacted = w->redacted;
+	e->redactions = w->redactions;
+	/*
+	 * The bytes the hash is the SHA-256 of (proto/audit_seal.h). For an
+	 * entry whose text no longer matches its seal, vetd sends the hash
+	 * of its plain encoding, so it lists, altered, and breaks the chain
+	 * where the next entry's prev_hash disagrees.
+	 */
+	rv = audit_seal_bytes(w, &e->canonical, &e->canonical_len);
+	if (rv == AUDIT_SEAL_TEXT_ALTERED) {
+		e->altered = 1;
+		w->hash.len = 0;
+		w->hash.data = NULL;
+		e->canonical_len = vet__v1__audit_entry__get_packed_size(w);
+		if ((e->canonical = malloc(e->canonical_len > 0 ?
+		    e->canonical_len : 1)) != NULL) {
+			e->canonical_len = vet__v1__audit_entry__pack(w,
+			    e->canonical);
+			rv = AUDIT_SEAL_OK;
+		} else
+			rv = AUDIT_SEAL_NO_MEMORY;
+		w->hash = hash;
+	}
+	if (rv == AUDIT_SEAL_NO_MEMORY || e->principal == NULL ||
+	    e->method == NULL || e->request_id == NULL ||
+	    e->person_id == NULL || e->subject == NULL || e->change == NULL ||
+	    e->reason == NULL) {
 		entry_clear(e);
 		return -1;
+	}
+	if (rv != AUDIT_SEAL_OK) {
+		entry_clear(e);
+		return -2;
 	}
 	mbedtls_sha256_ret(e->canonical, e->canonical_len, digest, 0);
 	if (memcmp(digest, e->hash, VET_HASH_SIZE) != 0) {

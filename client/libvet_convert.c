@@ -95,6 +95,7 @@ person_clear(vet_person *p)
 	for (size_t i = 0; i < p->n_briefings; i++)
 		briefing_clear(&p->briefings[i]);
 	free(p->briefings);
+	history_clear(p);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -135,6 +136,8 @@ person_from_wire(const Vet__V1__Person *w, vet_person *p)
 			    &p->briefings[p->n_briefings]) != 0)
 				goto fail;
 	}
+	if (history_from_wire(w, p) != 0)
+		goto fail;
 	return 0;
 fail:
 	person_clear(p);
@@ -219,6 +222,7 @@ decision_from_wire(const Vet__V1__Decision *w, vet_decision *d)
 	str_copy(d->policy_digest, sizeof(d->policy_digest),
 	    w->policy_digest);
 	d->decided_at = w->decided_at;
+	d->at = w->at != 0 ? w->at : w->decided_at;
 }
 
 /* decision_deny fills a fail-closed DENY for a check that got no decision. */

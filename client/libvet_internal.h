@@ -40,6 +40,12 @@ int client_call_flags(vet_client *c, const char *name,
 /* libvet_convert.c: each *_from_wire fills a zeroed struct and returns 0,
  * or -1 on allocation failure having freed what it allocated. */
 int person_from_wire(const Vet__V1__Person *w, vet_person *p);
+/* libvet_history.c: the events of a person (freed by history_clear). */
+int history_from_wire(const Vet__V1__Person *w, vet_person *p);
+void history_clear(vet_person *p);
+/* libvet_methods.c: a call answered with a PersonResponse. */
+int person_call(vet_client *c, const char *name, const ProtobufCMessage *in,
+    vet_person **out, vet_status *st);
 int caveat_list_from_wire(Vet__V1__Caveat *const *w, size_t n,
     vet_caveat_list **out);
 void decision_from_wire(const Vet__V1__Decision *w, vet_decision *d);

@@ -14,7 +14,7 @@
  */
 
 /* person_call does a call whose answer is a PersonResponse. */
-static int
+int
 person_call(vet_client *c, const char *name, const ProtobufCMessage *in,
     vet_person **out, vet_status *st)
 {
@@ -357,6 +357,7 @@ check_request_fill(const vet_check_request *r, Vet__V1__CheckRequest *w,
 	w->n_caveats = r->n_caveats;
 	w->caveats = (char **)r->caveats;
 	w->min_revision = r->min_revision;
+	w->at = r->at;
 	return VET_OK;
 }
 

@@ -42,6 +42,10 @@ void	 print_people(FILE *, const vet_person *, size_t n, int header);
 void	 print_caveats(FILE *, const vet_caveat *, size_t n);
 void	 print_decision(FILE *, const vet_decision *);
 void	 print_health(FILE *, const vet_health_info *);
+/* output_table prints nrows rows of ncol cells (row 0 the header, at
+ * most 8 columns) as aligned columns, through output_safe. */
+void	 output_table(FILE *, size_t ncol, const char *const *cells,
+	    size_t nrows);
 
 
 /* vetctl.c: the command line, shared by every command. */
@@ -89,11 +93,24 @@ command_fn cmd_health, cmd_person_put, cmd_person_show;
 command_fn cmd_person_list, cmd_person_status, cmd_leaver, cmd_check;
 /* vetctl_vetting.c: the vetting unit. */
 command_fn cmd_clearance_grant, cmd_clearance_status, cmd_caveat_define;
+/* vetctl_history.c: clearance renew; a person's history. */
+command_fn cmd_clearance_renew;
+json_t	*json_history(const vet_person *);
+void	 print_history(FILE *, const vet_person *);
 command_fn cmd_caveat_list, cmd_brief, cmd_debrief;
 /* vetctl_backup.c: the administrator. */
 command_fn cmd_backup;
-/* vetctl_audit.c: auditors. */
+/* vetctl_register.c, vetctl_register_export.c: the clearance register. */
+command_fn cmd_import_clearances, cmd_export_clearances;
+/* vetctl_audit.c: auditors. json_audit_entry: an entry as JSON, with
+ * canonical its hashed bytes in hex too. */
 command_fn cmd_audit_list, cmd_audit_verify, cmd_audit_export;
+json_t	*json_audit_entry(const vet_audit_entry *e, int canonical);
+/* vetctl_records.c: the records manager: subject access, retention. */
+command_fn cmd_sar, cmd_retention_due, cmd_retention_purge;
+/* vetctl_report.c: reports for the vetting unit and auditors. */
+command_fn cmd_report_due, cmd_report_holders, cmd_report_summary;
+command_fn cmd_report_unvetted;
 /* vetctl_token.c: the administrator's API tokens. */
 command_fn cmd_token_create, cmd_token_list, cmd_token_revoke;
 

@@ -61,9 +61,9 @@ json_hash(const uint8_t *b)
 	return json_string(hex(b, VET_HASH_SIZE, h));
 }
 
-/* json_entry: every field; with canonical, its bytes in hex too. */
-static json_t *
-json_entry(const vet_audit_entry *e, int canonical)
+/* json_audit_entry: every field; with canonical, its bytes in hex too. */
+json_t *
+json_audit_entry(const vet_audit_entry *e, int canonical)
 {
 	char when[32], *h;
 	json_t *o;
@@ -83,6 +83,13 @@ json_entry(const vet_audit_entry *e, int canonical)
 	json_set(o, "revision", json_integer((json_int_t)e->revision));
 	json_set(o, "prev_hash", json_hash(e->prev_hash));
 	json_set(o, "hash", json_hash(e->hash));
+	if (e->sealed)
+		json_set(o, "content_digest", json_hash(e->content_digest));
+	if (e->redacted)
+		json_set(o, "redacted", json_true());
+	if (e->redactions != 0)
+		json_set(o, "redactions",
+		    json_integer((json_int_t)e->redactions));
 	if (canonical && e->canonical != NULL) {
 		if ((h = malloc(2 * e->canonical_len + 1)) == NULL) {
 			json_decref(o);
@@ -94,6 +101,8 @@ json_entry(const vet_audit_entry *e, int canonical)
 	}
 	if (e->damaged)
 		json_set(o, "damaged", json_true());
+	if (e->altered)
+		json_set(o, "altered", json_true());
 	return o;
 }
 
@@ -159,7 +168,8 @@ print_entries(const vet_audit_entry *es, size_t n, int header)
 			cell[4] = or_dash(*e->person_id ? e->person_id :
 			    e->subject);
 			cell[5] = or_dash(e->reason);
-			cell[6] = or_dash(e->change);
+			cell[6] = e->redacted ? "(erased by a retention "
+			    "purge)" : or_dash(e->change);
 		}
 		for (size_t c = 0; c < AUDIT_COLS; c++) {
 			output_safe(stdout, cell[c]);
@@ -222,7 +232,7 @@ cmd_audit_list(struct ctl *ctl, const struct command *cmd, int argc,
 		}
 		n = page->n_entries < left ? page->n_entries : (size_t)left;
 		for (size_t i = 0; i < n && ctl->json; i++)
-			json_append(entries, json_entry(&page->entries[i], 0));
+			json_append(entries, json_audit_entry(&page->entries[i], 0));
 		if (!ctl->json && (count == 0 || n > 0))
 			print_entries(page->entries, n, count == 0);
 		count += n;
@@ -407,12 +417,17 @@ cmd_audit_export(struct ctl *ctl, const struct command *cmd, int argc,
 				    "the entry");
 				goto done;
 			}
+			if (e->altered) {
+				rv = export_broken(want, "its text does not "
+				    "match its content digest");
+				goto done;
+			}
 			if (memcmp(e->prev_hash, prev, VET_HASH_SIZE) != 0) {
 				rv = export_broken(want, "its prev_hash does "
 				    "not match the entry before it");
 				goto done;
 			}
-			if ((rv = export_line(json_entry(e, 1))) != EXIT_OK)
+			if ((rv = export_line(json_audit_entry(e, 1))) != EXIT_OK)
 				goto done;
 			memcpy(prev, e->hash, VET_HASH_SIZE);
 			want++;

@@ -113,6 +113,12 @@ table_print(FILE *f, const char *indent, size_t ncol,
 }
 
 void
+output_table(FILE *f, size_t ncol, const char *const *cells, size_t nrows)
+{
+	table_print(f, "", ncol, cells, nrows);
+}
+
+void
 output_error(const vet_status *st)
 {
 	fprintf(stderr, "vetctl: %s: ", vet_status_name(st->code));
@@ -241,6 +247,8 @@ print_person(FILE *f, const vet_person *p)
 	    p->source == VET_SOURCE_DIRECTORY ? "directory" : "manual");
 	print_clearances(f, p);
 	print_briefings(f, p);
+	if (p->n_history > 0)
+		print_history(f, p);	/* vetctl_history.c */
 }
 
 /* clearance_summary: "nsv SC, police NPPV3 (SUSPENDED)"; caller frees. */
@@ -526,6 +534,8 @@ json_person(const vet_person *p)
 		for (size_t i = 0; i < p->n_briefings; i++)
 			json_append(a, json_briefing(&p->briefings[i]));
 	json_set(o, "briefings", a);
+	if (p->n_history > 0)
+		json_set(o, "history", json_history(p));
 	return o;
 }
 
@@ -560,6 +570,7 @@ json_decision(const vet_decision *d)
 	json_set(o, "reason", json_text(d->reason_name));
 	json_set(o, "explanation", json_text(d->explanation));
 	json_set(o, "valid_until", json_time(d->valid_until));
+	json_set(o, "at", json_time(d->at));
 	json_set(o, "revision", json_u64(d->revision));
 	json_set(o, "policy_digest", json_text(d->policy_digest));
 	return o;

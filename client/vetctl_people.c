@@ -184,45 +184,69 @@ done:
 	return rv;
 }
 
+/* scheduled_text: "scheduled a leaver on 2027-01-01T00:00:00Z for". */
+static void
+scheduled_text(char *buf, size_t size, const char *what, int64_t at)
+{
+	char when[32];
+
+	vettime_format(at, when, sizeof(when));
+	snprintf(buf, size, "scheduled %s on %s for", what, when);
+}
+
 int
 cmd_person_status(struct ctl *ctl, const struct command *cmd, int argc,
     char **argv)
 {
-	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
+	struct flag f[] = { { "reason", 1, 1, NULL },
+	    { "effective", 1, 0, NULL }, { NULL, 0, 0, NULL } };
 	int suspend = strcmp(cmd->name, "person suspend") == 0;
 	vet_person *p = NULL;
 	vet_status st;
-	char **pos;
+	int64_t effective;
+	char **pos, done[96];
 	int npos, rv;
 
 	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = date_parse(cmd, "effective", flag_value(f, "effective"),
+	    &effective)) != 0 ||
 	    (rv = ctl_connect(ctl)) != 0)
 		return rv;
-	if (vet_person_set_status(ctl->client, pos[0], suspend ?
+	if (vet_person_set_status_at(ctl->client, pos[0], suspend ?
 	    VET_ACTION_SUSPEND : VET_ACTION_REINSTATE, flag_value(f, "reason"),
-	    &p, &st) != VET_OK)
+	    effective, &p, &st) != VET_OK)
 		return server_error(&st);
-	return show_person(ctl, suspend ? "suspended person" :
-	    "reinstated person", p, &st);
+	if (effective != 0)
+		scheduled_text(done, sizeof(done), suspend ? "a suspension" :
+		    "a reinstatement", effective);
+	return show_person(ctl, effective != 0 ? done : suspend ?
+	    "suspended person" : "reinstated person", p, &st);
 }
 
 
 int
 cmd_leaver(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
 {
-	struct flag f[] = { { "reason", 1, 1, NULL }, { NULL, 0, 0, NULL } };
+	struct flag f[] = { { "reason", 1, 1, NULL },
+	    { "effective", 1, 0, NULL }, { NULL, 0, 0, NULL } };
 	vet_person *p = NULL;
 	vet_status st;
-	char **pos;
+	int64_t effective;
+	char **pos, done[96];
 	int npos, rv;
 
 	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = date_parse(cmd, "effective", flag_value(f, "effective"),
+	    &effective)) != 0 ||
 	    (rv = ctl_connect(ctl)) != 0)
 		return rv;
-	if (vet_leaver(ctl->client, pos[0], flag_value(f, "reason"), &p,
-	    &st) != VET_OK)
+	if (vet_leaver_at(ctl->client, pos[0], flag_value(f, "reason"),
+	    effective, &p, &st) != VET_OK)
 		return server_error(&st);
-	return show_person(ctl, "recorded as a leaver:", p, &st);
+	if (effective != 0)
+		scheduled_text(done, sizeof(done), "a leaver", effective);
+	return show_person(ctl, effective != 0 ? done :
+	    "recorded as a leaver:", p, &st);
 }
 
 /*
@@ -232,13 +256,15 @@ cmd_leaver(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
 int
 cmd_check(struct ctl *ctl, const struct command *cmd, int argc, char **argv)
 {
+	struct flag f[] = { { "at", 1, 0, NULL }, { NULL, 0, 0, NULL } };
 	vet_check_request req = { 0 };
 	vet_decision d;
 	vet_status st;
 	char **pos;
 	int npos, rv, code;
 
-	if ((rv = args_parse(cmd, argc, argv, NULL, &pos, &npos)) != 0)
+	if ((rv = args_parse(cmd, argc, argv, f, &pos, &npos)) != 0 ||
+	    (rv = date_parse(cmd, "at", flag_value(f, "at"), &req.at)) != 0)
 		return rv;
 	if ((rv = ctl_connect(ctl)) != 0)
 		return rv;

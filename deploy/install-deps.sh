@@ -5,7 +5,7 @@ set -eu
 
 BUILD="meson ninja-build pkg-config cmake gcc protobuf-c-compiler
   libprotobuf-c-dev libnng-dev libmbedtls-dev liblmdb-dev lmdb-utils
-  libinih-dev libjansson-dev libldap2-dev scdoc"
+  libinih-dev libjansson-dev libldap2-dev libcsv-dev scdoc"
 # The Debian packages (deploy/build-deb.sh); the package test builds them.
 PACKAGE="debhelper dpkg-dev"
 # clang and its runtime: the sanitizer build and the libFuzzer targets

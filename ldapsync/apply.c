@@ -1,31 +1,21 @@
 /*
- * apply.c: vetsync's only way to change anything, through libvet: what
- * vetd holds (a snapshot of every person, by id), the plan for a refresh
- * (puts and leavers), the mass-leaver guard, and carrying the plan out.
+ * apply.c: what a refresh means for vetd: the plan (puts and leavers)
+ * from the directory's entries and what vetd holds, the mass-leaver
+ * guard, and, once the plan has been carried out (push.c, through libvet
+ * only), what vetsync then knows and its counts.
  *
  * Only directory-sourced people are ever changed or made leavers: a
  * person entered by hand in vetd under an id the directory also has is
  * reported and left alone. A leaver is final here: an account enabled
- * again in the directory is reported, never reinstated (HR decides). vetd being unreachable is retried with
- * backoff, forever when following and for [vetd] retry_limit seconds with
- * --once; a retried RecordLeaver that finds the person already a leaver
- * (FAILED_PRECONDITION) is done, so a lost reply never records twice.
- * Ops for one person id always run in order, on one worker; different
- * ids run on [vetd] concurrency workers at once, so a large refresh keeps
- * that many calls in flight and vetd's writer commits them in groups
- * (one fsync for all the writes waiting) instead of one round trip and
- * one fsync at a time. The client, retries and the snapshot of
- * vetd are in vetd.c.
+ * again in the directory is reported, never reinstated (HR decides). The
+ * client, retries and the snapshot of vetd are in vetd.c.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "vetsync.h"
-
-#define APPLY_PARALLEL	64	/* plans this long use the workers */
 
 void
 plan_init(struct plan *p)
@@ -261,90 +251,6 @@ engine_guard(struct engine *en, const struct plan *p, int full)
 	return -1;
 }
 
-/* op_run does one op against vetd, retrying transient failures. */
-static enum sync_result
-op_run(struct engine *en, struct op *op)
-{
-	vet_person_spec spec = { 0 };
-	struct retry r;
-	vet_status st;
-	int rv;
-
-	retry_init(en, &r);
-	for (;;) {
-		if (*en->stop)
-			return SYNC_STOPPED;
-		if ((rv = engine_client(en, &st)) == VET_OK) {
-			if (op->kind == OP_LEAVER)
-				rv = vet_leaver(en->vc, op->e.id, op->reason,
-				    NULL, &st);
-			else {
-				spec.id = op->e.id;
-				spec.display_name = op->e.name;
-				spec.email = op->e.mail;
-				spec.org_unit = op->e.org_unit;
-				spec.nationality = op->e.nationality;
-				spec.source = VET_SOURCE_DIRECTORY;
-				rv = vet_person_put(en->vc, &spec, NULL, &st);
-			}
-		}
-		if (!vetd_transient(rv))
-			break;
-		enum sync_result w = retry_wait(en, &r, op->e.id, &st);
-		if (w != SYNC_DONE)
-			return w;
-	}
-	op->result = rv;
-	if (rv == VET_OK)
-		return SYNC_DONE;
-	if (op->kind == OP_LEAVER && (rv == VET_FAILED_PRECONDITION ||
-	    rv == VET_NOT_FOUND)) {
-		log_debug("%s: already a leaver or gone in vetd (%s)",
-		    op->e.id, vet_status_name(rv));
-		return SYNC_DONE;
-	}
-	log_warnx("%s: vetd refused the %s: %s %s (skipped)", op->e.id,
-	    op->kind == OP_LEAVER ? "leaver" : "person",
-	    vet_status_name(rv), st.message);
-	return SYNC_DONE;
-}
-
-struct worker {
-	pthread_t thread;
-	struct engine *en;
-	struct plan *p;
-	unsigned index, n;
-	enum sync_result result;
-};
-
-static uint64_t
-id_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-
-	w->result = SYNC_DONE;
-	for (size_t i = 0; i < w->p->n; i++) {
-		struct op *op = &w->p->ops[i];
-		if (w->n > 1 && id_hash(op->e.id) % w->n != w->index)
-			continue;
-		if ((w->result = op_run(w->en, op)) != SYNC_DONE)
-			break;
-	}
-	return NULL;
-}
-
 static void
 plan_print(const struct plan *p)
 {
@@ -427,43 +333,15 @@ totals_add(struct engine *en, const struct plan *p)
 enum sync_result
 engine_apply(struct engine *en, struct plan *p)
 {
-	struct worker *w;
-	unsigned n = p->n >= APPLY_PARALLEL ?
-	    (unsigned)en->cfg->vetd_concurrency : 1;
 	enum sync_result result = SYNC_DONE;
-	vet_status st;
 
 	if (en->dry_run) {
 		plan_print(p);
 		totals_add(en, p);
 		return SYNC_DONE;
 	}
-	if (p->n == 0) {
-		plan_account(en, p);
-		return SYNC_DONE;
-	}
-	/* Open the client once here, not racing in the workers. */
-	if (engine_client(en, &st) != VET_OK)
-		log_debug("vetd not reachable yet: %s", st.message);
-	if ((w = calloc(n, sizeof(*w))) == NULL)
-		return SYNC_FATAL;
-	for (unsigned i = 0; i < n; i++) {
-		w[i] = (struct worker){ .en = en, .p = p, .index = i, .n = n };
-		if (n == 1 || pthread_create(&w[i].thread, NULL, worker_main,
-		    &w[i]) != 0) {
-			/* One worker, or no thread: run it here. */
-			w[i].n = n;
-			worker_main(&w[i]);
-			w[i].thread = 0;
-		}
-	}
-	for (unsigned i = 0; i < n; i++) {
-		if (w[i].thread != 0)
-			pthread_join(w[i].thread, NULL);
-		if (w[i].result != SYNC_DONE && result == SYNC_DONE)
-			result = w[i].result;
-	}
-	free(w);
+	if (p->n > 0)
+		result = push_plan(en, p);
 	if (result == SYNC_DONE)
 		plan_account(en, p);
 	return result;

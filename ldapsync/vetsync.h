@@ -304,6 +304,7 @@ struct engine {
 	uint64_t incomplete_reads;
 	uint64_t directory_errors;
 	uint64_t vetd_errors;
+	uint64_t batch_calls;		/* SyncPeople calls vetd took */
 	int64_t	 last_success;		/* time of the last applied refresh */
 	int	 connected;
 	const char *mode_name;
@@ -351,6 +352,10 @@ int engine_guard(struct engine *en, const struct plan *p, int full);
 enum sync_result engine_apply(struct engine *en, struct plan *p);
 void plan_init(struct plan *p);
 void plan_clear(struct plan *p);
+/* push.c: push_plan carries out a plan's ops against vetd, puts in
+ * SyncPeople batches of up to SYNC_BATCH (see engine_apply). */
+#define SYNC_BATCH	500
+enum sync_result push_plan(struct engine *en, struct plan *p);
 uint64_t engine_directory_people(const struct engine *en);
 /* guard_trips: the pure rule behind engine_guard. */
 int guard_trips(uint64_t leavers, uint64_t population, uint64_t max_leavers,

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_seal.h"
 #include "methods.h"
 #include "rpc.h"
 #include "status.h"
@@ -42,6 +43,12 @@ to_wire(const struct audit_entry *e, Vet__V1__AuditEntry *w)
 	w->prev_hash.len = AUDIT_HASH_SIZE;
 	w->subject = (char *)e->subject;
 	w->revision = e->revision;
+	if (e->sealed) {
+		w->content_digest.data = (uint8_t *)e->content_digest;
+		w->content_digest.len = AUDIT_HASH_SIZE;
+	}
+	w->redacted = e->redacted != 0;
+	w->redactions = e->redactions;
 }
 
 int
@@ -92,6 +99,8 @@ audit_decode(const uint8_t *buf, size_t len, struct audit_entry *out)
 		goto done;
 	}
 	if (w->prev_hash.len != AUDIT_HASH_SIZE || w->hash.len != 0 ||
+	    (w->content_digest.len != 0 &&
+	    w->content_digest.len != AUDIT_HASH_SIZE) ||
 	    fit(e->principal, sizeof(e->principal), w->principal) ||
 	    fit(e->method, sizeof(e->method), w->method) ||
 	    fit(e->request_id, sizeof(e->request_id), w->request_id) ||
@@ -104,6 +113,11 @@ audit_decode(const uint8_t *buf, size_t len, struct audit_entry *out)
 	e->time = w->time;
 	e->revision = w->revision;
 	memcpy(e->prev_hash, w->prev_hash.data, AUDIT_HASH_SIZE);
+	if ((e->sealed = w->content_digest.len == AUDIT_HASH_SIZE))
+		memcpy(e->content_digest, w->content_digest.data,
+		    AUDIT_HASH_SIZE);
+	e->redacted = w->redacted;
+	e->redactions = w->redactions;
 	/* One entry, one encoding: anything else was not written by vetd. */
 	if ((rv = audit_encode(e, &again, &again_len)) != STATUS_OK)
 		goto done;
@@ -127,6 +141,22 @@ audit_hash(const uint8_t *buf, size_t len, uint8_t out[AUDIT_HASH_SIZE])
 }
 
 int
+audit_entry_hash(const struct audit_entry *e, uint8_t out[AUDIT_HASH_SIZE])
+{
+	Vet__V1__AuditEntry w;
+
+	to_wire(e, &w);
+	switch (audit_seal_hash(&w, out)) {
+	case AUDIT_SEAL_OK:
+		return STATUS_OK;
+	case AUDIT_SEAL_NO_MEMORY:
+		return STATUS_RESOURCE_EXHAUSTED;
+	default:
+		return STATUS_DATA_LOSS;
+	}
+}
+
+int
 audit_append_entry(struct store_txn *t, struct audit_entry *e)
 {
 	uint8_t hash[AUDIT_HASH_SIZE], *buf = NULL;
@@ -137,11 +167,50 @@ audit_append_entry(struct store_txn *t, struct audit_entry *e)
 	if ((rv = store_audit_head(t, &head, e->prev_hash)) != STATUS_OK)
 		return rv;
 	e->seq = head + 1;
+	e->sealed = 1;
+	e->redacted = 0;
+	audit_content_digest(e->change, e->reason, e->content_digest);
+	if ((rv = audit_entry_hash(e, hash)) != STATUS_OK)
+		return rv;
 	if ((rv = audit_encode(e, &buf, &len)) != STATUS_OK)
 		return rv;
-	audit_hash(buf, len, hash);
 	rv = store_audit_put(t, e->seq, e->person_id, buf, len, hash);
 	free(buf);
+	return rv;
+}
+
+int
+audit_redact(struct store_txn *t, uint64_t seq, int *erased)
+{
+	struct audit_entry *e;
+	const uint8_t *stored;
+	uint8_t *buf = NULL;
+	size_t len;
+	int rv;
+
+	*erased = 0;
+	if ((rv = store_audit_get(t, seq, &stored, &len)) != STATUS_OK)
+		return rv;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return STATUS_RESOURCE_EXHAUSTED;
+	if ((rv = audit_decode(stored, len, e)) != STATUS_OK)
+		goto done;
+	if (!e->sealed) {
+		rv = STATUS_FAILED_PRECONDITION;
+		goto done;
+	}
+	if (e->redacted)
+		goto done;
+	e->change[0] = '\0';
+	e->reason[0] = '\0';
+	e->redacted = 1;
+	if ((rv = audit_encode(e, &buf, &len)) != STATUS_OK)
+		goto done;
+	if ((rv = store_audit_replace(t, seq, buf, len)) == STATUS_OK)
+		*erased = 1;
+done:
+	free(buf);
+	free(e);
 	return rv;
 }
 
@@ -177,7 +246,9 @@ audit_append(struct rpc_call *call)
 		    strcmp(call->before.id, call->scratch.id) == 0 ?
 		    &call->before : NULL, &call->scratch, e->change,
 		    sizeof(e->change));
-	}
+	} else if (call->audit_person[0] != '\0')
+		snprintf(e->person_id, sizeof(e->person_id), "%s",
+		    call->audit_person);
 	if (call->audit_change[0] != '\0')
 		audit_text_add(e->change, sizeof(e->change), "; ", "%s",
 		    call->audit_change);
@@ -275,7 +346,18 @@ audit_verify_entry(struct audit_verify *v, uint64_t seq, const uint8_t *buf,
 		    "are not an audit entry as vetd writes them",
 		    (unsigned long long)seq);
 	}
-	audit_hash(buf, len, hash);
+	if ((rv = audit_entry_hash(e, hash)) != STATUS_OK) {
+		free(e);
+		if (v->suspect)
+			return verify_resolve(v, 0);
+		return verify_bad(v, seq, rv == STATUS_RESOURCE_EXHAUSTED ?
+		    "out of memory while reading entry %llu" : "entry %llu "
+		    "was changed: its text does not match its content digest",
+		    (unsigned long long)seq);
+	}
+	if (e->redacted && v->redacted++ == 0)
+		v->first_redacted = seq;
+	v->redactions += e->redactions;
 	if (v->suspect) {
 		int vouched = memcmp(e->prev_hash, v->hash,
 		    AUDIT_HASH_SIZE) == 0;
@@ -320,6 +402,14 @@ audit_verify_finish(struct audit_verify *v, uint64_t head_seq,
 		else
 			verify_bad(v, last, "entry %llu was changed: its hash "
 			    "does not match the log's head", last);
+		return;
+	}
+	if (v->redacted > v->redactions) {
+		verify_bad(v, v->first_redacted, "%llu entries have had their "
+		    "text erased (the first is entry %llu) but retention purges "
+		    "account for %llu", (unsigned long long)v->redacted,
+		    (unsigned long long)v->first_redacted,
+		    (unsigned long long)v->redactions);
 		return;
 	}
 	v->ok = 1;

@@ -46,6 +46,11 @@ struct audit_entry {
 	char	reason[REASON_MAX + 1];
 	uint64_t revision;
 	uint8_t	prev_hash[AUDIT_HASH_SIZE];
+	/* See proto/audit_seal.h. audit_append_entry seals every new entry. */
+	int	sealed;				/* content_digest is set */
+	uint8_t	content_digest[AUDIT_HASH_SIZE];
+	int	redacted;			/* change and reason erased */
+	uint32_t redactions;			/* a purge: entries it erased */
 };
 
 /* audit.c */
@@ -63,6 +68,22 @@ int	audit_decode(const uint8_t *buf, size_t len, struct audit_entry *out);
 /* audit_hash: the SHA-256 of canonical bytes. */
 void	audit_hash(const uint8_t *buf, size_t len,
 	    uint8_t out[AUDIT_HASH_SIZE]);
+/*
+ * audit_entry_hash: the chain hash of e (proto/audit_seal.h): STATUS_OK,
+ * STATUS_DATA_LOSS when a sealed entry's text does not match its digest
+ * or a redacted entry still holds text, STATUS_RESOURCE_EXHAUSTED.
+ */
+int	audit_entry_hash(const struct audit_entry *e,
+	    uint8_t out[AUDIT_HASH_SIZE]);
+/*
+ * audit_redact erases the change and reason of stored entry seq, in the
+ * write txn t, leaving its hash and the chain as they were. STATUS_OK;
+ * STATUS_FAILED_PRECONDITION for a legacy (unsealed) entry, which cannot
+ * be erased without breaking the chain; STATUS_NOT_FOUND; a store status.
+ * *erased is 1 when the entry held text before, 0 when it was already
+ * redacted.
+ */
+int	audit_redact(struct store_txn *t, uint64_t seq, int *erased);
 
 /*
  * audit_append_entry appends e in the write txn t: e->seq and
@@ -95,6 +116,9 @@ struct audit_verify {
 	uint64_t suspect;		/* its prev_hash disagreed; 0: none */
 	uint8_t	hash[AUDIT_HASH_SIZE];	/* of entry next - 1 */
 	int	broken;
+	uint64_t redacted;		/* entries whose text was erased */
+	uint64_t first_redacted;
+	uint64_t redactions;		/* erasures purges account for */
 	int	ok;			/* after finish: the chain is intact */
 	uint64_t verified;		/* entries found intact */
 	uint64_t first_bad;

@@ -133,7 +133,7 @@ backup_inspect(const char *dir, struct backup_manifest *m,
 		snprintf(err, errsz, "cannot read the store in %s", dir);
 		goto done;
 	}
-	m->schema = STORE_SCHEMA_VERSION;	/* store_open checked it */
+	m->schema = store_schema(s);	/* as found: older copies restore too */
 	m->revision = store_txn_revision(t);
 	if ((rv = store_people_count(t, &m->people)) != STATUS_OK) {
 		snprintf(err, errsz, "cannot count the people in %s", dir);

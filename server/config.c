@@ -12,6 +12,7 @@
  *   log_level = info
  *   log_target = stderr                     (or syslog)
  *   decision_log = off                      (deny, all: audit checks)
+ *   retention_years = 15                    (1..100: vetctl retention)
  *   [scheme police]
  *   levels = NPPV1, NPPV2, RV, NPPV3, MV
  *   [marking SECRET]
@@ -38,6 +39,7 @@ config_defaults(struct config *c)
 	c->map_size = CONFIG_DEFAULT_MAP_SIZE;
 	c->log_level = LOG_LEVEL_INFO;
 	c->ipc_owner_admin = 1;
+	c->retention_years = CONFIG_DEFAULT_RETENTION_YEARS;
 	policy_init_default(&c->policy);
 }
 
@@ -205,6 +207,10 @@ config_set(struct config *c, const char *section, const char *key,
 			    "or all, not \"%s\"", value);
 			return -1;
 		}
+	} else if (strcmp(key, "retention_years") == 0) {
+		if (set_size(key, value, 1, 100, &v, err, errsz))
+			return -1;
+		c->retention_years = (unsigned)v;
 	} else if ((rv = config_auth_set(c, NULL, key, value, err,
 	    errsz)) != 1) {
 		return rv;

@@ -40,6 +40,7 @@ struct config {
 	char	metrics_listen[512];	/* http://host:port, "": off */
 	int	log_syslog;		/* log_target: 0 stderr, 1 syslog */
 	int	decision_log;		/* enum decision_log (audit of checks) */
+	unsigned retention_years;	/* records kept after clearance ends */
 	struct policy policy;		/* default plus [scheme]/[marking] */
 
 	/* Authentication and transport security (config_auth.c). */
@@ -58,6 +59,7 @@ struct config {
 #define CONFIG_DEFAULT_CONTEXTS		64
 #define CONFIG_DEFAULT_MAX_FRAME	(1024 * 1024)
 #define CONFIG_DEFAULT_MAP_SIZE		((size_t)64 * 1024 * 1024)
+#define CONFIG_DEFAULT_RETENTION_YEARS	15	/* UKSV's period */
 
 /* config_defaults fills *c with the built-in defaults. */
 void config_defaults(struct config *c);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "history.h"
 #include "policy.h"
 #include "rpc.h"
 #include "validate.h"
@@ -103,6 +104,49 @@ convert_person(struct rpc_call *call, const struct person *p)
 	return w;
 }
 
+static Vet__V1__Event *
+convert_event(struct rpc_call *call, const struct event *e)
+{
+	Vet__V1__Event *w = rpc_alloc(call, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	vet__v1__event__init(w);
+	w->kind = (Vet__V1__EventKind)e->kind;
+	w->at = e->at;
+	w->recorded_at = e->recorded_at;
+	w->scheduled = e->scheduled != 0;
+	w->scheme = rpc_strdup(call, e->scheme);
+	w->level = rpc_strdup(call, e->level);
+	w->review_due = e->review_due;
+	w->authority = rpc_strdup(call, e->authority);
+	w->reference = rpc_strdup(call, e->reference);
+	w->compartment = rpc_strdup(call, e->compartment);
+	w->expires_at = e->expires_at;
+	w->reason = rpc_strdup(call, e->reason);
+	if (!w->scheme || !w->level || !w->authority || !w->reference ||
+	    !w->compartment || !w->reason)
+		return NULL;
+	return w;
+}
+
+int
+convert_history(struct rpc_call *call, const struct history *h,
+    Vet__V1__Person *w)
+{
+	if (h->n == 0)
+		return 0;
+	if ((w->history = rpc_alloc(call, h->n * sizeof(*w->history))) ==
+	    NULL)
+		return -1;
+	for (size_t i = 0; i < h->n; i++)
+		if ((w->history[i] = convert_event(call, &h->events[i])) ==
+		    NULL)
+			return -1;
+	w->n_history = h->n;
+	return 0;
+}
+
 Vet__V1__Caveat *
 convert_caveat(struct rpc_call *call, const struct caveat *c)
 {
@@ -148,6 +192,7 @@ convert_decision(struct rpc_call *call, const struct decision *d,
 	w->revision = revision;
 	w->policy_digest = (char *)call->vd->policy->digest;
 	w->decided_at = call->now;
+	w->at = call->now;		/* the caller sets a check's own at */
 	w->person_id = rpc_strdup(call, person_id);
 	if (!w->explanation || !w->person_id)
 		return NULL;
@@ -171,6 +216,9 @@ convert_check(const Vet__V1__CheckRequest *in, struct check_request *out,
 		if (validate_name("caveat", in->caveats[i], CAVEAT_MAX, err,
 		    errsz) != 0)
 			return -1;
+	if (in->at != 0 && validate_time("at", in->at, 1, err, errsz) != 0)
+		return -1;
+	out->at = in->at;
 	copy_string(out->person_id, sizeof(out->person_id), in->person_id);
 	copy_string(out->marking, sizeof(out->marking), in->marking);
 	out->n_caveats = in->n_caveats;

@@ -18,6 +18,11 @@ Vet__V1__Person *convert_person(struct rpc_call *call, const struct person *p);
 Vet__V1__Caveat *convert_caveat(struct rpc_call *call, const struct caveat *c);
 Vet__V1__Decision *convert_decision(struct rpc_call *call,
     const struct decision *d, const char *person_id, uint64_t revision);
+/* convert_history sets w's history to h's events (copied into the
+ * arena); 0, or -1 when the arena is exhausted. */
+struct history;
+int convert_history(struct rpc_call *call, const struct history *h,
+    Vet__V1__Person *w);
 
 /*
  * convert_check reads a wire check into *out, validating lengths and

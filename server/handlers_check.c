@@ -1,7 +1,9 @@
 /*
  * handlers_check.c: Check and BatchCheck, the applications' hot path.
  * Each check reads one person record and any defined caveats it names
- * from one read snapshot, then applies the pure rule in policy.c. Anything
+ * from one read snapshot, then applies the pure rule in policy.c; a check
+ * with a time (at) reads the person's history instead and applies the rule
+ * at that time (docs/HISTORY.md). Anything
  * unknown or failed is DENY; an unknown marking or caveat is also an
  * INVALID_ARGUMENT status on a single Check.
  */
@@ -79,6 +81,7 @@ decide(struct rpc_call *call, struct caveat_cache *cache,
 	const struct caveat *resolved[CHECK_MAX_CAVEATS];
 	struct caveat defined[CHECK_MAX_CAVEATS];
 	const struct person *person = &call->scratch;
+	vtime at, next = 0;
 	int rv;
 
 	for (size_t i = 0; i < req->n_caveats; i++) {
@@ -96,12 +99,22 @@ decide(struct rpc_call *call, struct caveat_cache *cache,
 		    &resolved[i])) != STATUS_OK)
 			return rv;
 	}
-	rv = store_person_get_used(call->txn, req->person_id, &call->scratch);
+	/* At now: the stored record, plus any scheduled event come due. At
+	 * a given time: the person's history folded at that time. */
+	rv = store_person_at(call->txn, req->person_id, req->at,
+	    &call->scratch, &next);
 	if (rv == STATUS_NOT_FOUND)
 		person = NULL;
 	else if (rv != STATUS_OK)
 		return rv;
-	policy_decide(pol, person, req, resolved, call->now, d);
+	at = req->at != 0 ? req->at : call->now;
+	policy_decide(pol, person, req, resolved, at, d);
+	/* The next event may change the answer by the clock alone too. */
+	if (person != NULL && next > at &&
+	    d->reason != REASON_UNKNOWN_MARKING &&
+	    d->reason != REASON_UNKNOWN_CAVEAT &&
+	    (d->valid_until == 0 || next < d->valid_until))
+		d->valid_until = next;
 	return STATUS_OK;
 }
 
@@ -152,6 +165,8 @@ HANDLER(check, CheckRequest, Decision)
 		closure(NULL, call);
 		return;
 	}
+	if (d.reason != REASON_INVALID_REQUEST && req.at != 0)
+		w->at = req.at;
 	closure(w, call);
 }
 
@@ -197,6 +212,8 @@ HANDLER(batch_check, BatchCheckRequest, BatchCheckResponse)
 		    call->revision);
 		if (resp.decisions[i] == NULL)
 			goto oom;
+		if (d.reason != REASON_INVALID_REQUEST && req.at != 0)
+			resp.decisions[i]->at = req.at;
 		resp.n_decisions++;
 	}
 	for (size_t r = 1; r < REASON_COUNT; r++)

@@ -114,68 +114,89 @@ HANDLER(health, HealthRequest, HealthResponse)
 	closure(&resp, call);
 }
 
-HANDLER(put_person, PutPersonRequest, PersonResponse)
+int
+handler_put_check(const struct rpc_call *call,
+    const Vet__V1__PutPersonRequest *in, char nationality[3], char *err,
+    size_t errsz)
 {
-	struct rpc_call *call = closure_data;
-	struct person *p = &call->scratch;
-	char err[256], nationality[3];
-	int rv;
-
-	if (validate_id("id", input->id, err, sizeof(err)) ||
-	    validate_text("display_name", input->display_name,
-	    NAME_MAX_BYTES, 1, err, sizeof(err)) ||
-	    validate_text("email", input->email, NAME_MAX_BYTES, 0, err,
-	    sizeof(err)) ||
-	    validate_text("org_unit", input->org_unit, ORG_UNIT_MAX, 0, err,
-	    sizeof(err)) ||
-	    validate_nationality(input->nationality, nationality, err,
-	    sizeof(err))) {
-		rpc_fail(call, STATUS_INVALID_ARGUMENT, "%s", err);
-		goto fail;
-	}
-	if (input->source != VET__V1__PERSON_SOURCE__SOURCE_UNSPECIFIED &&
-	    input->source != VET__V1__PERSON_SOURCE__SOURCE_MANUAL &&
-	    input->source != VET__V1__PERSON_SOURCE__SOURCE_DIRECTORY) {
-		rpc_fail(call, STATUS_INVALID_ARGUMENT, "source %d is not "
-		    "MANUAL or DIRECTORY", (int)input->source);
-		goto fail;
+	if (validate_id("id", in->id, err, errsz) ||
+	    validate_text("display_name", in->display_name, NAME_MAX_BYTES, 1,
+	    err, errsz) ||
+	    validate_text("email", in->email, NAME_MAX_BYTES, 0, err, errsz) ||
+	    validate_text("org_unit", in->org_unit, ORG_UNIT_MAX, 0, err,
+	    errsz) ||
+	    validate_nationality(in->nationality, nationality, err, errsz))
+		return STATUS_INVALID_ARGUMENT;
+	if (in->source != VET__V1__PERSON_SOURCE__SOURCE_UNSPECIFIED &&
+	    in->source != VET__V1__PERSON_SOURCE__SOURCE_MANUAL &&
+	    in->source != VET__V1__PERSON_SOURCE__SOURCE_DIRECTORY) {
+		snprintf(err, errsz, "source %d is not MANUAL or DIRECTORY",
+		    (int)in->source);
+		return STATUS_INVALID_ARGUMENT;
 	}
 	if (auth_only_via(call, ROLE_SYNC) &&
-	    input->source != VET__V1__PERSON_SOURCE__SOURCE_DIRECTORY) {
-		rpc_fail(call, STATUS_PERMISSION_DENIED, "principal %s holds "
-		    "PutPerson through the sync role alone: it may put only "
-		    "people with source DIRECTORY", call->principal);
-		goto fail;
+	    in->source != VET__V1__PERSON_SOURCE__SOURCE_DIRECTORY) {
+		snprintf(err, errsz, "principal %s holds %s through the sync "
+		    "role alone: it may put only people with source DIRECTORY",
+		    call->principal, call->md->name);
+		return STATUS_PERMISSION_DENIED;
 	}
-	rv = store_person_get(call->txn, input->id, p);
+	return STATUS_OK;
+}
+
+int
+handler_put_apply(struct rpc_call *call, const Vet__V1__PutPersonRequest *in,
+    const char nationality[3], int *created, char *err, size_t errsz)
+{
+	struct person *p = &call->scratch;
+	int rv;
+
+	rv = store_person_get(call->txn, in->id, p);
 	if (rv == STATUS_NOT_FOUND) {
 		memset(p, 0, offsetof(struct person, clearances));
 		p->n_briefings = 0;
-		copy_string(p->id, sizeof(p->id), input->id);
+		copy_string(p->id, sizeof(p->id), in->id);
 		p->status = PERSON_ACTIVE;
 		p->created_at = call->now;
 		p->status_changed_at = call->now;
 	} else if (rv != STATUS_OK) {
-		rpc_fail(call, rv, "cannot read person %s from the store",
-		    input->id);
-		goto fail;
+		snprintf(err, errsz, "cannot read person %s from the store",
+		    in->id);
+		return rv;
 	} else
 		audit_note_before(call);
-	if (rv == STATUS_OK && auth_only_via(call, ROLE_SYNC) &&
+	*created = rv == STATUS_NOT_FOUND;
+	if (!*created && auth_only_via(call, ROLE_SYNC) &&
 	    p->source != SOURCE_DIRECTORY) {
-		rpc_fail(call, STATUS_PERMISSION_DENIED, "principal %s holds "
-		    "PutPerson through the sync role alone: person %s was "
-		    "entered by hand, and only hr or admin may change them",
-		    call->principal, p->id);
-		goto fail;
+		snprintf(err, errsz, "principal %s holds %s through the sync "
+		    "role alone: person %s was entered by hand, and only hr or "
+		    "admin may change them", call->principal, call->md->name,
+		    p->id);
+		return STATUS_PERMISSION_DENIED;
 	}
 	copy_string(p->display_name, sizeof(p->display_name),
-	    input->display_name);
-	copy_string(p->email, sizeof(p->email), input->email);
-	copy_string(p->org_unit, sizeof(p->org_unit), input->org_unit);
-	memcpy(p->nationality, nationality, sizeof(nationality));
-	p->source = input->source == VET__V1__PERSON_SOURCE__SOURCE_DIRECTORY ?
+	    in->display_name);
+	copy_string(p->email, sizeof(p->email), in->email);
+	copy_string(p->org_unit, sizeof(p->org_unit), in->org_unit);
+	memcpy(p->nationality, nationality, 3);
+	p->source = in->source == VET__V1__PERSON_SOURCE__SOURCE_DIRECTORY ?
 	    SOURCE_DIRECTORY : SOURCE_MANUAL;
+	return STATUS_OK;
+}
+
+HANDLER(put_person, PutPersonRequest, PersonResponse)
+{
+	struct rpc_call *call = closure_data;
+	char err[512], nationality[3];
+	int created, rv;
+
+	if ((rv = handler_put_check(call, input, nationality, err,
+	    sizeof(err))) != STATUS_OK ||
+	    (rv = handler_put_apply(call, input, nationality, &created, err,
+	    sizeof(err))) != STATUS_OK) {
+		rpc_fail(call, rv, "%s", err);
+		goto fail;
+	}
 	if (handler_save_person(call) != 0)
 		goto fail;
 	handler_reply_person(call, closure);
@@ -192,7 +213,7 @@ HANDLER(get_person, GetPersonRequest, PersonResponse)
 		closure(NULL, call);
 		return;
 	}
-	handler_reply_person(call, closure);
+	handler_reply_person_history(call, closure);
 }
 
 struct list_state {
@@ -268,10 +289,24 @@ HANDLER(set_person_status, SetPersonStatusRequest, PersonResponse)
 {
 	struct rpc_call *call = closure_data;
 	struct person *p = &call->scratch;
+	vtime effective;
 
 	if (handler_load_active_person(call, "person_id", input->person_id) ||
-	    handler_reason(call, input->reason))
+	    handler_reason(call, input->reason) ||
+	    handler_effective(call, input->effective_at, &effective))
 		goto fail;
+	if (effective != 0 && (input->action ==
+	    VET__V1__STATUS_ACTION__ACTION_SUSPEND ||
+	    input->action == VET__V1__STATUS_ACTION__ACTION_REINSTATE)) {
+		/* Later: scheduled, checked against the state then. */
+		if (handler_schedule(call, input->action ==
+		    VET__V1__STATUS_ACTION__ACTION_SUSPEND ?
+		    EVENT_PERSON_SUSPENDED : EVENT_PERSON_REINSTATED,
+		    effective, input->reason) != 0)
+			goto fail;
+		handler_reply_person(call, closure);
+		return;
+	}
 	switch (input->action) {
 	case VET__V1__STATUS_ACTION__ACTION_SUSPEND:
 		if (p->status != PERSON_ACTIVE) {
@@ -311,9 +346,11 @@ HANDLER(record_leaver, RecordLeaverRequest, PersonResponse)
 	struct rpc_call *call = closure_data;
 	struct person *p = &call->scratch;
 	char why[REASON_MAX + 1];
+	vtime effective;
 
 	if (handler_load_person(call, "person_id", input->person_id) ||
-	    handler_reason(call, input->reason))
+	    handler_reason(call, input->reason) ||
+	    handler_effective(call, input->effective_at, &effective))
 		goto fail;
 	if (auth_only_via(call, ROLE_SYNC) && p->source != SOURCE_DIRECTORY) {
 		rpc_fail(call, STATUS_PERMISSION_DENIED, "principal %s holds "
@@ -326,6 +363,14 @@ HANDLER(record_leaver, RecordLeaverRequest, PersonResponse)
 		rpc_fail(call, STATUS_FAILED_PRECONDITION, "person %s is "
 		    "already recorded as a leaver", p->id);
 		goto fail;
+	}
+	if (effective != 0) {
+		/* Later: scheduled; the state changes when the time comes. */
+		if (handler_schedule(call, EVENT_LEAVER, effective,
+		    input->reason) != 0)
+			goto fail;
+		handler_reply_person(call, closure);
+		return;
 	}
 	snprintf(why, sizeof(why), "leaver: %s", input->reason);
 	copy_string(call->audit_reason, sizeof(call->audit_reason),

@@ -14,6 +14,7 @@ static const char *const event_names[] = {
 	"UNKNOWN", "PERSON_SUSPENDED", "PERSON_REINSTATED", "LEAVER",
 	"CLEARANCE_GRANTED", "CLEARANCE_RENEWED", "CLEARANCE_SUSPENDED",
 	"CLEARANCE_REINSTATED", "CLEARANCE_WITHDRAWN", "BRIEFED", "DEBRIEFED",
+	"CLEARANCE_LAPSED",
 };
 
 const char *
@@ -69,12 +70,12 @@ history_copy(struct history *dst, const struct history *src)
 	return 0;
 }
 
-int
-history_add(struct history *h, const struct event *e)
+static int
+add_capped(struct history *h, const struct event *e, size_t cap)
 {
 	size_t pos;
 
-	if (h->n >= HISTORY_MAX_EVENTS)
+	if (h->n >= cap)
 		return -2;
 	if (history_reserve(h, h->n + 1) != 0)
 		return -1;
@@ -85,6 +86,19 @@ history_add(struct history *h, const struct event *e)
 	h->events[pos] = *e;
 	h->n++;
 	return 0;
+}
+
+int
+history_add(struct history *h, const struct event *e)
+{
+	return add_capped(h, e, e->kind == EVENT_LEAVER ? HISTORY_STORED_MAX :
+	    HISTORY_MAX_EVENTS);
+}
+
+int
+history_add_stored(struct history *h, const struct event *e)
+{
+	return add_capped(h, e, HISTORY_STORED_MAX);
 }
 
 static struct clearance *
@@ -160,9 +174,14 @@ apply(struct person *p, const struct event *e)
 	struct clearance *c;
 	struct briefing *b;
 
+	if (p->status == PERSON_LEAVER)
+		return;			/* a leaver is final */
 	switch (e->kind) {
 	case EVENT_PERSON_SUSPENDED:
 	case EVENT_PERSON_REINSTATED:
+		if (p->status == (e->kind == EVENT_PERSON_SUSPENDED ?
+		    PERSON_SUSPENDED : PERSON_ACTIVE))
+			break;		/* already so: nothing changes */
 		p->status = e->kind == EVENT_PERSON_SUSPENDED ?
 		    PERSON_SUSPENDED : PERSON_ACTIVE;
 		snprintf(p->status_reason, sizeof(p->status_reason), "%s",
@@ -195,11 +214,14 @@ apply(struct person *p, const struct event *e)
 	case EVENT_CLEARANCE_SUSPENDED:
 	case EVENT_CLEARANCE_REINSTATED:
 	case EVENT_CLEARANCE_WITHDRAWN:
+	case EVENT_CLEARANCE_LAPSED:
 		if ((c = state_clearance(p, e->scheme, 0)) == NULL)
 			break;
-		clearance_status(c, e->kind == EVENT_CLEARANCE_SUSPENDED ?
-		    CLEARANCE_SUSPENDED : e->kind == EVENT_CLEARANCE_REINSTATED ?
-		    CLEARANCE_GRANTED : CLEARANCE_WITHDRAWN, e);
+		clearance_status(c,
+		    e->kind == EVENT_CLEARANCE_SUSPENDED ? CLEARANCE_SUSPENDED :
+		    e->kind == EVENT_CLEARANCE_REINSTATED ? CLEARANCE_GRANTED :
+		    e->kind == EVENT_CLEARANCE_WITHDRAWN ? CLEARANCE_WITHDRAWN :
+		    CLEARANCE_LAPSED, e);
 		break;
 	case EVENT_BRIEFED:
 		if ((b = state_briefing(p, e->compartment, 1)) == NULL)
@@ -243,13 +265,31 @@ history_next_after(const struct history *h, vtime t)
 	return 0;
 }
 
+void
+history_apply_scheduled(struct person *state, const struct history *h,
+    vtime after, vtime until)
+{
+	for (size_t i = 0; i < h->n && h->events[i].at <= until; i++)
+		if (h->events[i].scheduled && h->events[i].at > after)
+			apply(state, &h->events[i]);
+}
+
+vtime
+history_next_scheduled(const struct history *h, vtime t)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->events[i].scheduled && h->events[i].at > t)
+			return h->events[i].at;
+	return 0;
+}
+
 static int
 add_state_event(struct history *out, enum event_kind kind, vtime at,
     const char *reason, struct event *e)
 {
 	e->kind = kind;
 	e->at = at;
-	e->recorded_at = at;
+	e->recorded_at = 0;		/* schema 1 did not keep it */
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
 	return history_add(out, e) == 0 ? 0 : -1;
 }
@@ -270,14 +310,20 @@ history_from_state(const struct person *s, struct history *out)
 		if (add_state_event(out, EVENT_CLEARANCE_GRANTED, c->granted_at,
 		    "", &e) != 0)
 			return -1;
+		/* A leaver's lapses come from the LEAVER event. */
 		if (c->status == CLEARANCE_SUSPENDED ||
-		    c->status == CLEARANCE_WITHDRAWN) {
+		    c->status == CLEARANCE_WITHDRAWN ||
+		    (c->status == CLEARANCE_LAPSED &&
+		    !(s->status == PERSON_LEAVER &&
+		    c->status_changed_at == s->status_changed_at &&
+		    strncmp(c->status_reason, "leaver: ", 8) == 0))) {
 			memset(&e, 0, sizeof(e));
 			snprintf(e.scheme, sizeof(e.scheme), "%s", c->scheme);
 			if (add_state_event(out, c->status ==
 			    CLEARANCE_SUSPENDED ? EVENT_CLEARANCE_SUSPENDED :
-			    EVENT_CLEARANCE_WITHDRAWN, c->status_changed_at,
-			    c->status_reason, &e) != 0)
+			    c->status == CLEARANCE_WITHDRAWN ?
+			    EVENT_CLEARANCE_WITHDRAWN : EVENT_CLEARANCE_LAPSED,
+			    c->status_changed_at, c->status_reason, &e) != 0)
 				return -1;
 		}
 	}

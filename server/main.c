@@ -285,6 +285,8 @@ main(int argc, char **argv)
 	struct args args = { 0 };
 	sigset_t sigs;
 	char err[512];
+	uint64_t upgraded_people = 0;
+	unsigned upgraded;
 	int sig = 0;
 
 	if (parse_args(argc, argv, &config, &args) != 0)
@@ -315,6 +317,10 @@ main(int argc, char **argv)
 	so.map_size = config.map_size;
 	if (store_open(&so, &vd.store, err, sizeof(err)) != STATUS_OK)
 		fatalx("%s", err);
+	if ((upgraded = store_migration(vd.store, &upgraded_people)) != 0)
+		log_info("upgraded data directory %s from schema %u to %d in "
+		    "place (%llu people)", config.data_dir, upgraded,
+		    STORE_SCHEMA_VERSION, (unsigned long long)upgraded_people);
 	vd.policy = &config.policy;
 	vd.config = &config;
 	if (auth_create(&vd.auth) != 0)

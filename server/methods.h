@@ -26,7 +26,15 @@ struct method {
  * the replay store, so a resent request runs again. */
 #define METHOD_SECRET_REPLY	0x1
 
+/* A write whose request may ask only to check, writing nothing
+ * (ImportClearances' validate_only): see methods_checks_only. */
+#define METHOD_MAY_CHECK_ONLY	0x2
+
 /* methods_find returns the entry for a method name, or NULL. */
 const struct method *methods_find(const char *name);
+/* methods_checks_only: 1 when the unpacked input of method m asks only to
+ * check; the request then runs as a read, on a snapshot, beside other
+ * reads, instead of waiting for the writer. */
+int methods_checks_only(const struct method *m, const void *input);
 
 #endif /* VETD_METHODS_H */

@@ -131,6 +131,8 @@ struct check_request {
 	char	marking[CAVEAT_MAX + 1];
 	size_t	n_caveats;
 	char	caveats[CHECK_MAX_CAVEATS][CAVEAT_MAX + 1];
+	vtime	at;				/* 0: now; else the history
+						 * at this time */
 };
 
 struct decision {

@@ -203,6 +203,13 @@ person_valid(const struct person *p)
 int
 record_person_encode(const struct person *p, uint8_t **buf, size_t *len)
 {
+	return record_person_encode_meta(p, NULL, buf, len);
+}
+
+int
+record_person_encode_meta(const struct person *p, const struct person_meta *m,
+    uint8_t **buf, size_t *len)
+{
 	Vet__Store__V1__PersonRecord r = VET__STORE__V1__PERSON_RECORD__INIT;
 	Vet__Store__V1__ClearanceRecord cr[PERSON_MAX_CLEARANCES];
 	Vet__Store__V1__ClearanceRecord *crp[PERSON_MAX_CLEARANCES];
@@ -257,6 +264,10 @@ record_person_encode(const struct person *p, uint8_t **buf, size_t *len)
 	}
 	r.n_briefings = p->n_briefings;
 	r.briefings = p->n_briefings > 0 ? brp : NULL;
+	if (m != NULL) {
+		r.materialised_at = m->materialised_at;
+		r.next_event_at = m->next_event_at;
+	}
 
 	return pack_out(&r.base, buf, len);
 }
@@ -373,7 +384,8 @@ person_fill(const Vet__Store__V1__PersonRecord *r, struct person *p,
 }
 
 static int
-person_decode(const uint8_t *buf, size_t len, struct person *out, int whole)
+person_decode(const uint8_t *buf, size_t len, struct person *out, int whole,
+    struct person_meta *m)
 {
 	union arena_stack st;
 	struct arena a;
@@ -396,6 +408,10 @@ person_decode(const uint8_t *buf, size_t len, struct person *out, int whole)
 		goto done;
 	}
 	person_fill(r, out, whole);
+	if (m != NULL) {
+		m->materialised_at = r->materialised_at;
+		m->next_event_at = r->next_event_at;
+	}
 	rv = STATUS_OK;
 done:
 	arena_release(&a);
@@ -405,13 +421,20 @@ done:
 int
 record_person_decode(const uint8_t *buf, size_t len, struct person *out)
 {
-	return person_decode(buf, len, out, 1);
+	return person_decode(buf, len, out, 1, NULL);
 }
 
 int
 record_person_decode_used(const uint8_t *buf, size_t len, struct person *out)
 {
-	return person_decode(buf, len, out, 0);
+	return person_decode(buf, len, out, 0, NULL);
+}
+
+int
+record_person_decode_meta(const uint8_t *buf, size_t len, int whole,
+    struct person *out, struct person_meta *m)
+{
+	return person_decode(buf, len, out, whole, m);
 }
 
 /* Caveats. */

@@ -44,6 +44,38 @@ int	record_person_decode(const uint8_t *buf, size_t len,
 int	record_person_decode_used(const uint8_t *buf, size_t len,
 	    struct person *out);
 
+/*
+ * What a schema-2 person record holds besides the state (store_people.c):
+ * the time the state was materialised at, and the first scheduled event
+ * after it (0: none). The plain encoder writes both as 0 and the plain
+ * decoders ignore them; *m is written only on STATUS_OK. whole: as
+ * record_person_decode (1) or record_person_decode_used (0).
+ */
+struct person_meta {
+	vtime	materialised_at;
+	vtime	next_event_at;
+};
+int	record_person_encode_meta(const struct person *p,
+	    const struct person_meta *m, uint8_t **buf, size_t *len);
+int	record_person_decode_meta(const uint8_t *buf, size_t len, int whole,
+	    struct person *out, struct person_meta *m);
+
+/*
+ * A person's history (record_history.c), filed apart from the person.
+ * record_history_encode refuses (STATUS_INVALID_ARGUMENT) an event with an
+ * unterminated string or a kind out of range, or more than
+ * HISTORY_STORED_MAX events. record_history_decode replaces the events of
+ * out (initialised by the caller) on STATUS_OK only, and refuses bytes
+ * that do not parse, name another id, hold an event that would not
+ * encode, or are out of time order: STATUS_DATA_LOSS.
+ */
+struct history;
+#define RECORD_HISTORY_DECODE_MAX	(4 * 1024 * 1024)
+int	record_history_encode(const char *id, const struct history *h,
+	    uint8_t **buf, size_t *len);
+int	record_history_decode(const uint8_t *buf, size_t len, const char *id,
+	    struct history *out);
+
 /* A decoded caveat always has builtin = 0: built-ins are never stored. */
 int	record_caveat_encode(const struct caveat *c, uint8_t **buf,
 	    size_t *len);

@@ -75,6 +75,8 @@ restart_only(const struct config *live, const struct config *fresh,
 	compare_size("contexts", live->contexts, fresh->contexts, changed);
 	compare_size("max_frame", live->max_frame, fresh->max_frame, changed);
 	compare_size("map_size", live->map_size, fresh->map_size, changed);
+	compare_size("retention_years", live->retention_years,
+	    fresh->retention_years, changed);
 	if (strcmp(live->metrics_listen, fresh->metrics_listen) != 0) {
 		restart_needed("metrics_listen", live->metrics_listen[0] !=
 		    '\0' ? live->metrics_listen : "(off)",

@@ -313,6 +313,7 @@ reset_call(struct rpc_call *call)
 	call->token_in_frame = 0;
 	call->secret_reply = 0;
 	call->audit_subject[0] = '\0';
+	call->audit_person[0] = '\0';
 	call->audit_change[0] = '\0';
 	call->audit_reason[0] = '\0';
 	call->timeout_ms = 0;
@@ -403,7 +404,8 @@ rpc_handle(struct rpc_call *call, const uint8_t *buf, size_t len)
 		goto reply;
 	}
 
-	if (call->method->kind == METHOD_WRITE) {
+	if (call->method->kind == METHOD_WRITE &&
+	    !methods_checks_only(call->method, call->input)) {
 		mbedtls_sha256_ret(req->payload.data, req->payload.len,
 		    call->payload_digest, 0);
 		store_read_end(call->txn);	/* never held into the writer */
@@ -419,6 +421,7 @@ rpc_handle(struct rpc_call *call, const uint8_t *buf, size_t len)
 		goto reply;
 	}
 	call->revision = store_txn_revision(call->txn);
+	store_txn_set_now(call->txn, call->now);	/* as the rule's */
 	invoke_handler(call);
 	store_read_end(call->txn);
 	call->txn = NULL;
@@ -489,6 +492,7 @@ write_txn(struct store_txn *t, void *arg)
 
 	call->txn = t;
 	call->reply = NULL;
+	store_txn_set_now(t, call->now);	/* events stamped as the rule's */
 	if (call->request_id[0] != '\0') {
 		rv = replay_stored(call, t, &ws->replayed);
 		if (rv != STATUS_OK || ws->replayed) {
@@ -499,6 +503,7 @@ write_txn(struct store_txn *t, void *arg)
 	}
 	/* fn may run again (the map grew): start the audit record afresh. */
 	call->audit_subject[0] = '\0';
+	call->audit_person[0] = '\0';
 	call->audit_change[0] = '\0';
 	call->audit_reason[0] = '\0';
 	call->have_before = 0;
@@ -558,9 +563,12 @@ write_finish(struct rpc_call *call, const struct write_state *ws, int rv)
 	if (ws->replayed && rv == STATUS_OK)
 		return;		/* call->reply holds the stored reply */
 	if (rv != STATUS_OK) {
-		if (call->code == STATUS_OK)
+		/* A handler that failed may answer with a payload saying why
+		 * (ImportClearances' row errors); a store failure may not. */
+		if (call->code == STATUS_OK) {
 			fail_from_store(call, rv, 1);
-		call->out_set = 0;
+			call->out_set = 0;
+		}
 		call->revision = store_revision(call->vd->store);
 		finish_reply(call);
 	}

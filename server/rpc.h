@@ -77,6 +77,8 @@ struct rpc_call {
 	/* What a write records in the audit log besides the person diff
 	 * (audit.c reads these; handlers fill them with rpc_audit_*). */
 	char		audit_subject[CAVEAT_MAX + 1];	/* token, caveat... */
+	char		audit_person[ID_MAX + 1];	/* names a person it
+							 * did not save */
 	char		audit_change[1024];
 	char		audit_reason[REASON_MAX + 1];
 

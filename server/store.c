@@ -16,6 +16,7 @@
 
 #include "status.h"
 #include "record.h"
+#include "store_index.h"
 #include "store_internal.h"
 
 
@@ -259,6 +260,7 @@ open_dbis(struct store *s, const char *dir, int read_only, char *err,
 		rv = STATUS_FAILED_PRECONDITION;
 		goto fail;
 	} else if (rc == MDB_NOTFOUND) {
+		schema = STORE_SCHEMA_VERSION;
 		if ((rc = meta_put(txn, s->meta, "schema", 4,
 		    STORE_SCHEMA_VERSION)) != 0 ||
 		    (rc = meta_put(txn, s->meta, "revision", 8, 0)) != 0) {
@@ -270,7 +272,8 @@ open_dbis(struct store *s, const char *dir, int read_only, char *err,
 		rv = open_fail(err, errsz, dir,
 		    "cannot read the schema version", rc);
 		goto fail;
-	} else if (schema != STORE_SCHEMA_VERSION) {
+	} else if (schema != STORE_SCHEMA_VERSION &&
+	    schema != STORE_SCHEMA_UPGRADABLE) {
 		if (err != NULL && errsz > 0)
 			snprintf(err, errsz, "data directory %s has schema "
 			    "version %llu; this vetd understands %d", dir,
@@ -278,6 +281,9 @@ open_dbis(struct store *s, const char *dir, int read_only, char *err,
 		rv = STATUS_FAILED_PRECONDITION;
 		goto fail;
 	}
+	/* An older schema is upgraded by store_migrate_run once the tables
+	 * are open (a read-only copy is read as it is). */
+	s->schema = (unsigned)schema;
 	if ((rc = meta_get(txn, s->meta, "revision", 8, &rev)) != 0) {
 		rv = open_fail(err, errsz, dir, "cannot read the revision",
 		    rc);
@@ -303,6 +309,40 @@ open_dbis(struct store *s, const char *dir, int read_only, char *err,
 		rv = open_fail(err, errsz, dir, "cannot open the token tables",
 		    rc);
 		goto fail;
+	}
+	/* Report indexes (store_index.c); a read-only copy may lack them. */
+	rc = mdb_dbi_open(txn, "indexes", read_only ? 0 : MDB_CREATE,
+	    &s->indexes);
+	if (rc == MDB_NOTFOUND && read_only)
+		s->indexes_absent = 1;
+	else if (rc != MDB_SUCCESS) {
+		rv = open_fail(err, errsz, dir, "cannot open the index table",
+		    rc);
+		goto fail;
+	}
+	/* Histories and scheduled events (store_people.c); a read-only
+	 * schema-1 copy lacks them. */
+	if ((rc = mdb_dbi_open(txn, "history", read_only ? 0 : MDB_CREATE,
+	    &s->history)) == MDB_SUCCESS)
+		rc = mdb_dbi_open(txn, "pending", read_only ? 0 : MDB_CREATE,
+		    &s->pending);
+	if (rc == MDB_NOTFOUND && read_only &&
+	    s->schema < STORE_SCHEMA_VERSION)
+		s->history_absent = 1;
+	else if (rc != MDB_SUCCESS) {
+		rv = open_fail(err, errsz, dir, "cannot open the history "
+		    "tables", rc);
+		goto fail;
+	} else {
+		struct store_txn first = { .s = s, .txn = txn };
+		vtime next;
+
+		if ((rv = store_scheduled_first(&first, &next)) != STATUS_OK) {
+			open_fail(err, errsz, dir, "cannot read the scheduled "
+			    "events", MDB_CORRUPTED);
+			goto fail;
+		}
+		atomic_store(&s->next_scheduled, next);
 	}
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
@@ -389,6 +429,17 @@ store_open(const struct store_options *opts, struct store **out,
 	    STATUS_OK)
 		goto fail;
 	map_size_refresh(s);
+	if (!opts->read_only && s->schema < STORE_SCHEMA_VERSION &&
+	    (rv = store_migrate_run(s, opts->dir, err, errsz)) != STATUS_OK)
+		goto fail;
+	if (!opts->read_only && (rv = store_index_ensure(s, NULL)) !=
+	    STATUS_OK) {
+		if (err != NULL && errsz > 0)
+			snprintf(err, errsz, "data directory %s: cannot build "
+			    "the report indexes: %s", opts->dir,
+			    status_name(rv));
+		goto fail;
+	}
 	*out = s;
 	return STATUS_OK;
 fail:
@@ -482,6 +533,7 @@ store_read_begin(struct store *s, struct store_txn **out)
 		}
 		if (rc == MDB_SUCCESS) {
 			t->have_revision = 0;
+			t->now = 0;
 			*out = t;
 			return STATUS_OK;
 		}

@@ -3,6 +3,8 @@
  *   meta      "schema" (u32) and "revision" (u64, the commit counter),
  *             both little-endian
  *   people    person id -> person record (clearances and briefings inside)
+ *   history, pending  each person's dated events and the index of
+ *             scheduled ones (store_people.c)
  *   caveats   caveat name -> caveat definition
  *   replies   request id -> stored reply (idempotent writes)
  *   reply_age time||request id -> "" (prunes old replies); time is
@@ -30,7 +32,8 @@
 
 #include "model.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2	/* 2: histories (store_people.c) */
+#define STORE_SCHEMA_UPGRADABLE 1	/* upgraded in place at open */
 #define STORE_DEFAULT_MAP_SIZE	((size_t)64 * 1024 * 1024)
 #define STORE_DEFAULT_MAX_READERS 256
 
@@ -132,23 +135,111 @@ void store_txn_keep_revision(struct store_txn *t);
 uint64_t store_txn_revision(struct store_txn *t);
 
 /*
- * People. store_person_get fills *out, or returns STATUS_NOT_FOUND, or
- * STATUS_DATA_LOSS if the stored record does not decode or names another
- * id. store_person_put replaces any person with the same id; it returns
- * STATUS_INVALID_ARGUMENT for a person record.c would not store (see
- * record.h). The puts need a write txn (STATUS_INTERNAL otherwise).
+ * Time. A txn's "now" is the time its reads catch the stored state up to
+ * and its writes stamp events with: the clock when first needed, unless
+ * set (rpc.c sets the request's receipt time, as the rule uses).
+ */
+vtime store_txn_now(struct store_txn *t);
+void store_txn_set_now(struct store_txn *t, vtime now);
+
+/*
+ * People (store_people.c). Each person has a state (struct person) and a
+ * history: dated events, never overwritten (history.h).
+ *
+ * store_person_get fills *out with the state at the txn's now: the stored
+ * state with any scheduled event (a leaver or suspension recorded for a
+ * later time) that has come due applied. STATUS_NOT_FOUND, or
+ * STATUS_DATA_LOSS if a stored record does not decode or names another id.
+ * store_person_get_used is the same for the check path: entries past
+ * n_clearances and n_briefings are left as they were.
+ *
+ * store_person_put replaces any person with the same id, and appends to
+ * their history the events that lead from the state it replaces (as
+ * store_person_get gives it) to p (history_derive): handlers write state
+ * only. STATUS_INVALID_ARGUMENT for a person record.c would not store (see
+ * record.h), STATUS_RESOURCE_EXHAUSTED when the history would pass
+ * HISTORY_MAX_EVENTS. store_person_put_scheduled also adds e, a LEAVER,
+ * PERSON_SUSPENDED or PERSON_REINSTATED effective after the txn's now
+ * (STATUS_INVALID_ARGUMENT otherwise), as a scheduled event: the state
+ * takes it on when e->at comes, with no further write (store_person_get
+ * at once; the stored record within a second, store_scheduled_due). The
+ * puts need a write txn (STATUS_INTERNAL otherwise).
  */
 int store_person_get(struct store_txn *t, const char *id, struct person *out);
-/* store_person_get_used is store_person_get for the check path: entries
- * past n_clearances and n_briefings are left as they were. */
 int store_person_get_used(struct store_txn *t, const char *id,
     struct person *out);
 int store_person_put(struct store_txn *t, const struct person *p);
+struct event;
+int store_person_put_scheduled(struct store_txn *t, const struct person *p,
+    const struct event *e);
+
+/*
+ * store_person_at is the check path's read. at 0: as store_person_get_used,
+ * with *next_event (if not NULL) the next scheduled event's time (0:
+ * none). Otherwise the state at time at folded from the history alone
+ * (history_state_at: the attributes are today's), with *next_event the
+ * first event of any kind after at (0: none). Entries past n_clearances
+ * and n_briefings are left as they were.
+ */
+int store_person_at(struct store_txn *t, const char *id, vtime at,
+    struct person *out, vtime *next_event);
+
+/*
+ * store_person_history fills h (initialised by the caller; replaced on
+ * STATUS_OK) with the person's events in time order; none for a person
+ * never written since schema 2 began, or unknown (the caller checks that
+ * the person exists). store_person_history_delete removes the history
+ * and any scheduled entry of a person (STATUS_OK when there were none);
+ * store_person_delete calls it.
+ */
+struct history;
+int store_person_history(struct store_txn *t, const char *id,
+    struct history *h);
+int store_person_history_delete(struct store_txn *t, const char *id);
+
+/*
+ * Scheduled events. store_next_scheduled: the earliest time at which a
+ * stored state may have a scheduled event come due (0: none); a hint that
+ * is never later than the truth. store_scheduled_due (writer thread)
+ * writes back, up to max people whose scheduled events are due by now,
+ * their caught-up state (updated_at = now; no event derived: the events
+ * are already in the history), calling fn(before, after, arg) for each
+ * (the audit entry); a non-zero return from fn stops it and is returned.
+ * *done gets how many were written, *next the earliest scheduled time
+ * still pending (0: none), which the caller gives store_scheduled_hint
+ * once the txn has committed.
+ */
+vtime store_next_scheduled(struct store *s);
+int store_scheduled_due(struct store_txn *t, vtime now, size_t max,
+    int (*fn)(const struct person *before, const struct person *after,
+    void *arg), void *arg, size_t *done, vtime *next);
+void store_scheduled_hint(struct store *s, vtime next);
+
+/*
+ * Schema. store_schema: the schema of the store as opened (older only for
+ * a read-only copy, which is read as it is). store_migration: whether
+ * store_open upgraded the data directory in place, from which schema and
+ * how many people; 0 when it did not.
+ */
+unsigned store_schema(struct store *s);
+unsigned store_migration(struct store *s, uint64_t *people);
+/*
+ * For a retention purge (store_purge.c): store_person_delete removes a
+ * person record, with their history and any scheduled event
+ * (STATUS_NOT_FOUND when absent); store_reply_forget_people
+ * deletes the stored replies that carry any of the n people (those of
+ * methods answering with a person), counting them in *deleted.
+ */
+int store_person_delete(struct store_txn *t, const char *id);
+int store_reply_forget_people(struct store_txn *t, const char *const *ids,
+    size_t n, size_t *deleted);
 
 /*
  * store_person_list calls fn for each person with id > after (after may be
  * "" or NULL for the start), in id order, whose status matches (0: any),
- * until limit people were passed. If fn returns non-zero the listing stops
+ * until limit people were passed. It gives the states as stored (what the
+ * report indexes hold), which a due scheduled event reaches within a
+ * second (store_scheduled_due). If fn returns non-zero the listing stops
  * and store_person_list returns that value (so fn may return a status)
  * without writing *more. On STATUS_OK *more (if not NULL) is 1 when a
  * matching person remains after the last one passed, else 0.
@@ -211,6 +302,8 @@ int store_audit_head(struct store_txn *t, uint64_t *seq,
     uint8_t hash[STORE_AUDIT_HASH]);
 int store_audit_put(struct store_txn *t, uint64_t seq, const char *person_id,
     const uint8_t *buf, size_t len, const uint8_t hash[STORE_AUDIT_HASH]);
+int store_audit_replace(struct store_txn *t, uint64_t seq,
+    const uint8_t *buf, size_t len);
 int store_audit_get(struct store_txn *t, uint64_t seq, const uint8_t **buf,
     size_t *len);
 int store_audit_scan(struct store_txn *t, uint64_t after_seq,

@@ -103,6 +103,24 @@ store_audit_put(struct store_txn *t, uint64_t seq, const char *person_id,
 	return store_txn_put(t, t->s->meta, &hk, &hv);
 }
 
+/* store_audit_replace rewrites the bytes of stored entry seq: only for
+ * audit_redact, which keeps the entry's chain hash as it was. */
+int
+store_audit_replace(struct store_txn *t, uint64_t seq, const uint8_t *buf,
+    size_t len)
+{
+	uint8_t kb[SEQ_SIZE];
+	MDB_val k = { SEQ_SIZE, kb }, v = { len, (void *)buf }, old;
+	int rv;
+
+	if (!t->write || seq == 0)
+		return STATUS_INTERNAL;
+	seq_key(kb, seq);
+	if ((rv = store_txn_get(t, t->s->audit, &k, &old)) != STATUS_OK)
+		return rv;
+	return store_txn_put(t, t->s->audit, &k, &v);
+}
+
 int
 store_audit_get(struct store_txn *t, uint64_t seq, const uint8_t **buf,
     size_t *len)

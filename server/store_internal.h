@@ -27,6 +27,7 @@ struct store_txn {
 	int		 err;		/* write: first LMDB error, sticky */
 	int		 have_revision;
 	uint64_t	 revision;
+	vtime		 now;		/* store_txn_now; 0: not yet read */
 };
 
 /*
@@ -48,6 +49,17 @@ struct store {
 	MDB_dbi		 audit_person;
 	MDB_dbi		 tokens;		/* store_tokens.c: hash -> token */
 	MDB_dbi		 token_names;	/* store_tokens.c: name -> hash */
+	MDB_dbi		 indexes;	/* store_index.c: report indexes */
+	int		 indexes_absent; /* read-only store without them */
+	MDB_dbi		 history;	/* store_people.c: id -> events */
+	MDB_dbi		 pending;	/* store_people.c: time||id -> "" */
+	int		 history_absent; /* read-only schema-1 copy */
+	unsigned	 schema;	/* as found (store_schema) */
+	unsigned	 migrated_from;	/* store_migrate.c; 0: no upgrade */
+	uint64_t	 migrated_people;
+	_Atomic vtime	 next_scheduled; /* store_next_scheduled: a hint,
+					 * never later than the first
+					 * pending entry */
 	size_t		 key_max;
 
 	pthread_mutex_t	 writer;	/* one write txn or resize at a time */
@@ -88,5 +100,14 @@ int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, size_t n,
     uint64_t val);
 int store_resize(struct store *s, size_t size);
 int store_grow(struct store *s);
+
+/* store_migrate.c: store_migrate_run upgrades the open environment from
+ * s->schema to STORE_SCHEMA_VERSION in one write txn (growing the map as
+ * needed), before anything else uses it; a status, err filled on failure.
+ * store_people.c:
+ * store_scheduled_first reads the earliest pending time (0: none). */
+int store_migrate_run(struct store *s, const char *dir, char *err,
+    size_t errsz);
+int store_scheduled_first(struct store_txn *t, vtime *out);
 
 #endif /* VETD_STORE_INTERNAL_H */

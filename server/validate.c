@@ -233,10 +233,19 @@ wire_walk(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
 		}
 		if (n > len - pos)
 			goto malformed;
-		if ((key & 7) == 2 && key >> 3 <= UINT32_MAX) {
+		if (key >> 3 <= UINT32_MAX) {
 			const ProtobufCFieldDescriptor *f =
 			    protobuf_c_message_descriptor_get_field(desc,
 			    (unsigned)(key >> 3));
+			/* protobuf-c 1.4.1 takes a bool in any wire type
+			 * (tests/test_hostile.c); only a packed repeated
+			 * bool may come length-delimited. */
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_BOOL &&
+			    !((key & 7) == 2 &&
+			    f->label == PROTOBUF_C_LABEL_REPEATED))
+				goto malformed;
+			if ((key & 7) != 2 || f == NULL)
+				f = NULL;	/* nothing to look into */
 			if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING) {
 				if (memchr(buf + pos, '\0', n) != NULL) {
 					snprintf(err, errsz, "field %s holds a "

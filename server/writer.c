@@ -6,9 +6,13 @@
  * fsync for every write waiting, replies sent after it. Between writes,
  * and at least once a second, the
  * writer also commits the audit entries nobody's write carries: queued
- * decisions (audit_queue.c) and coalesced rejected attempts (auth.c).
+ * decisions (audit_queue.c) and coalesced rejected attempts (auth.c), and
+ * writes back the states whose scheduled events have come due
+ * (scheduled.c). Once the queue drains after writes, it returns freed
+ * memory to the system (trim_when_idle).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,9 +20,11 @@
 
 #include "audit.h"
 #include "rpc.h"
+#include "scheduled.h"
 #include "writer.h"
 
 #define DRAIN_EVERY_MS	1000	/* rejected attempts reach the log */
+#define TRIM_EVERY_MS	1000	/* malloc_trim after writes, when idle */
 
 struct writer {
 	struct vetd	*vd;
@@ -29,6 +35,8 @@ struct writer {
 	struct rpc_call	*tail;
 	int		poked;		/* writer_wake: audit work waits */
 	int		stopping;
+	int64_t		next_trim_ms;	/* trim_when_idle */
+	int		trim_pending;	/* writes since the last trim */
 };
 
 static int64_t
@@ -49,6 +57,27 @@ wait_until(struct writer *w, int64_t at)
 	ts.tv_sec = (time_t)(at / 1000);
 	ts.tv_nsec = (long)(at % 1000) * 1000000;
 	pthread_cond_timedwait(&w->wake, &w->lock, &ts);
+}
+
+/*
+ * trim_when_idle returns the memory of large write transactions to the
+ * system once the queue has drained: LMDB's dirty pages of a bulk
+ * import are malloc'd, and glibc would otherwise keep them (tens of MB
+ * after 100,000 people). At most once a second.
+ */
+static void
+trim_when_idle(struct writer *w, int64_t now)
+{
+	int idle;
+
+	pthread_mutex_lock(&w->lock);
+	idle = w->head == NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (!idle || now < w->next_trim_ms)
+		return;
+	malloc_trim(0);
+	w->trim_pending = 0;
+	w->next_trim_ms = now + TRIM_EVERY_MS;
 }
 
 static void *
@@ -95,6 +124,11 @@ writer_main(void *arg)
 			next_drain = now + DRAIN_EVERY_MS;
 		}
 		audit_flush_decisions(vd, stop);
+		scheduled_run(vd);	/* leavers, suspensions come due */
+		if (n > 0)
+			w->trim_pending = 1;
+		if (w->trim_pending)
+			trim_when_idle(w, now);
 		if (stop)
 			return NULL;
 	}

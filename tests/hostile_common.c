@@ -150,6 +150,15 @@ pack_base(const char *name, uint8_t *buf)
 		m.reference = "R-1";
 		return protobuf_c_message_pack(&m.base, buf);
 	}
+	if (strcmp(name, "RenewClearance") == 0) {
+		Vet__V1__RenewClearanceRequest m =
+		    VET__V1__RENEW_CLEARANCE_REQUEST__INIT;
+		m.person_id = "p1";
+		m.scheme = "nsv";
+		m.review_due = Y2030 + 86400;
+		m.reference = "R-2";
+		return protobuf_c_message_pack(&m.base, buf);
+	}
 	if (strcmp(name, "SetClearanceStatus") == 0) {
 		Vet__V1__SetClearanceStatusRequest m =
 		    VET__V1__SET_CLEARANCE_STATUS_REQUEST__INIT;
@@ -277,6 +286,87 @@ pack_base(const char *name, uint8_t *buf)
 		m.people = ps;
 		return protobuf_c_message_pack(&m.base, buf);
 	}
+	if (strcmp(name, "ImportClearances") == 0) {
+		Vet__V1__ImportClearancesRequest m =
+		    VET__V1__IMPORT_CLEARANCES_REQUEST__INIT;
+		Vet__V1__ClearanceRow r = VET__V1__CLEARANCE_ROW__INIT;
+		Vet__V1__ClearanceRow *rs[] = { &r };
+		r.person_id = "reg1";
+		r.display_name = "Registered One";
+		r.email = "reg1@example.org";
+		r.org_unit = "Unit";
+		r.nationality = "GB";
+		r.scheme = "nsv";
+		r.level = "SC";
+		r.granted_at = 1577836800;
+		r.review_due = Y2030;
+		r.authority = "UKSV";
+		r.reference = "SC-9";
+		m.n_rows = 1;
+		m.rows = rs;
+		m.validate_only = 1;	/* as a mutation: must change nothing */
+		return protobuf_c_message_pack(&m.base, buf);
+	}
+	if (strcmp(name, "SyncPeople") == 0) {
+		Vet__V1__SyncPeopleRequest m = VET__V1__SYNC_PEOPLE_REQUEST__INIT;
+		Vet__V1__PutPersonRequest p = VET__V1__PUT_PERSON_REQUEST__INIT;
+		Vet__V1__PutPersonRequest *ps[] = { &p };
+		p.id = "sync1";
+		p.display_name = "Synced One";
+		p.email = "sync1@example.org";
+		p.org_unit = "Unit";
+		p.nationality = "GB";
+		p.source = VET__V1__PERSON_SOURCE__SOURCE_DIRECTORY;
+		m.n_people = 1;
+		m.people = ps;
+		return protobuf_c_message_pack(&m.base, buf);
+	}
+	if (strcmp(name, "ReportDue") == 0) {
+		Vet__V1__ReportDueRequest m = VET__V1__REPORT_DUE_REQUEST__INIT;
+		m.within = 90 * 86400;
+		m.page_size = 10;
+		return protobuf_c_message_pack(&m.base, buf);
+	}
+	if (strcmp(name, "ReportHolders") == 0) {
+		Vet__V1__ReportHoldersRequest m =
+		    VET__V1__REPORT_HOLDERS_REQUEST__INIT;
+		m.caveat = "ATOMAL";
+		m.page_size = 10;
+		return protobuf_c_message_pack(&m.base, buf);
+	}
+	if (strcmp(name, "ReportSummary") == 0) {
+		Vet__V1__ReportSummaryRequest m =
+		    VET__V1__REPORT_SUMMARY_REQUEST__INIT;
+		m.from = 1577836800;
+		m.to = Y2030;
+		return protobuf_c_message_pack(&m.base, buf);
+	}
+	if (strcmp(name, "ReportUnvetted") == 0) {
+		Vet__V1__ReportUnvettedRequest m =
+		    VET__V1__REPORT_UNVETTED_REQUEST__INIT;
+		m.page_size = 10;
+		return protobuf_c_message_pack(&m.base, buf);
+	}
+	if (strcmp(name, "SubjectAccess") == 0) {
+		Vet__V1__SubjectAccessRequest m =
+		    VET__V1__SUBJECT_ACCESS_REQUEST__INIT;
+		m.person_id = "p1";
+		return protobuf_c_message_pack(&m.base, buf);
+	}
+	if (strcmp(name, "RetentionDue") == 0) {
+		Vet__V1__RetentionDueRequest m =
+		    VET__V1__RETENTION_DUE_REQUEST__INIT;
+		m.page_size = 10;
+		return protobuf_c_message_pack(&m.base, buf);
+	}
+	if (strcmp(name, "RetentionPurge") == 0) {
+		Vet__V1__RetentionPurgeRequest m =
+		    VET__V1__RETENTION_PURGE_REQUEST__INIT;
+		char *ids[] = { "old1" };	/* a leaver of 2000 (setup) */
+		m.n_person_ids = 1;
+		m.person_ids = ids;
+		return protobuf_c_message_pack(&m.base, buf);
+	}
 	if (strcmp(name, "Backup") == 0) {
 		Vet__V1__BackupRequest m = VET__V1__BACKUP_REQUEST__INIT;
 		m.dir = backup_dir;
@@ -289,9 +379,12 @@ pack_base(const char *name, uint8_t *buf)
  * state the next one needs). */
 const char *const valid_order[] = {
 	"Health", "PutPerson", "GetPerson", "ListPeople", "GrantClearance",
+	"RenewClearance",
 	"DefineCaveat", "ListCaveats", "Brief", "Check", "BatchCheck",
 	"Debrief", "SetClearanceStatus", "CreateToken", "ListTokens",
-	"RevokeToken", "ListAudit", "VerifyAudit", "ImportPeople", "Backup",
+	"RevokeToken", "ListAudit", "VerifyAudit", "ImportPeople", "ImportClearances", "SyncPeople",
+	"Backup", "ReportDue", "ReportHolders", "ReportSummary",
+	"ReportUnvetted", "SubjectAccess", "RetentionDue", "RetentionPurge",
 	"SetPersonStatus", "RecordLeaver",
 };
 const size_t n_valid_order = sizeof(valid_order) / sizeof(valid_order[0]);
@@ -338,6 +431,22 @@ setup(void)
 	n = protobuf_c_message_pack(&t.base, buf);
 	expect(call_raw("/vet.v1.Vetting/CreateToken", "", buf, n), 0, NULL,
 	    "setup CreateToken");
+
+	/* A leaver of 2000, long past retention, for RetentionPurge. */
+	Vet__V1__ImportPeopleRequest imp = VET__V1__IMPORT_PEOPLE_REQUEST__INIT;
+	Vet__V1__Person old = VET__V1__PERSON__INIT, *olds[] = { &old };
+	old.id = "old1";
+	old.display_name = "Old One";
+	old.nationality = "GB";
+	old.status = VET__V1__PERSON_STATUS__PERSON_LEAVER;
+	old.status_reason = "left";
+	old.created_at = 946684800;		/* 2000-01-01 */
+	old.status_changed_at = 946684800;
+	imp.n_people = 1;
+	imp.people = olds;
+	n = protobuf_c_message_pack(&imp.base, buf);
+	expect(call_raw("/vet.v1.Vetting/ImportPeople", "", buf, n), 0, NULL,
+	    "setup ImportPeople old1");
 }
 
 static void

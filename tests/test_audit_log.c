@@ -431,7 +431,7 @@ Test(chain, intact_chain_verifies_and_links)
 	cr_assert_eq(store_read_begin(store, &t), STATUS_OK);
 	cr_assert_eq(store_audit_get(t, 1, &buf, &len), STATUS_OK);
 	cr_assert_eq(audit_decode(buf, len, &e1), STATUS_OK);
-	audit_hash(buf, len, h1);
+	cr_assert_eq(audit_entry_hash(&e1, h1), STATUS_OK);
 	cr_assert_eq(store_audit_get(t, 2, &buf, &len), STATUS_OK);
 	cr_assert_eq(audit_decode(buf, len, &e2), STATUS_OK);
 	store_read_end(t);

@@ -40,18 +40,28 @@ static const struct expect {
 	{ "RecordLeaver", R(HR) | R(SYNC) | R(ADMIN) },
 	{ "GrantClearance", R(VETTING) | R(ADMIN) },
 	{ "SetClearanceStatus", R(VETTING) | R(ADMIN) },
+	{ "RenewClearance", R(VETTING) | R(ADMIN) },
 	{ "DefineCaveat", R(VETTING) | R(ADMIN) },
 	{ "Brief", R(VETTING) | R(ADMIN) },
 	{ "Debrief", R(VETTING) | R(ADMIN) },
 	{ "ListCaveats", R(READER) | R(VETTING) | R(HR) | R(AUDITOR) |
 	    R(ADMIN) },
 	{ "ImportPeople", R(VETTING) | R(ADMIN) },
+	{ "ImportClearances", R(VETTING) | R(ADMIN) },
+	{ "SyncPeople", R(HR) | R(SYNC) | R(ADMIN) },
 	{ "CreateToken", R(ADMIN) },
 	{ "ListTokens", R(ADMIN) },
 	{ "RevokeToken", R(ADMIN) },
 	{ "ListAudit", R(AUDITOR) | R(ADMIN) },
 	{ "VerifyAudit", R(AUDITOR) | R(ADMIN) },
 	{ "Backup", R(ADMIN) },
+	{ "SubjectAccess", R(AUDITOR) | R(ADMIN) },
+	{ "RetentionDue", R(AUDITOR) | R(ADMIN) },
+	{ "RetentionPurge", R(ADMIN) },
+	{ "ReportDue", R(VETTING) | R(AUDITOR) | R(ADMIN) },
+	{ "ReportHolders", R(VETTING) | R(AUDITOR) | R(ADMIN) },
+	{ "ReportSummary", R(VETTING) | R(AUDITOR) | R(ADMIN) },
+	{ "ReportUnvetted", R(VETTING) | R(AUDITOR) | R(ADMIN) },
 };
 #define N_EXPECTED	(sizeof(expected) / sizeof(expected[0]))
 

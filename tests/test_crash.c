@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "audit_helpers.h"
 
@@ -220,6 +221,51 @@ env_unsigned(const char *name, unsigned dflt)
 	return (unsigned)v;
 }
 
+static void
+start_writers(struct writer *w, unsigned round)
+{
+	atomic_store(&acked_total, 0);
+	atomic_store(&stop_writers, 0);
+	for (int t = 0; t < THREADS; t++) {
+		memset(&w[t], 0, sizeof(w[t]));
+		w[t].round = (int)round;
+		w[t].id = t;
+		cr_assert_eq(pthread_create(&w[t].thread, NULL, write_loop,
+		    &w[t]), 0);
+	}
+}
+
+/* end_round stops the writers (vetd is dead), restarts vetd on the same
+ * data without any fault, and checks what took effect. */
+static void
+end_round(struct writer *w, unsigned round, uint64_t before,
+    uint64_t *effective, uint64_t *acked_all)
+{
+	vet_audit_page *log;
+	uint64_t took;
+
+	atomic_store(&stop_writers, 1);
+	for (int t = 0; t < THREADS; t++)
+		pthread_join(w[t].thread, NULL);
+	nng_close(sock);
+	sock_open = 0;
+	vet_client_close(&client);
+	cr_assert_eq(fixture_restart(&vetd, NULL), 0, "round %u: vetd "
+	    "did not come back", round);
+	connect_client();
+	raw_open();
+
+	log = log_from(before, NULL);
+	took = verify_round(w, log);
+	cr_assert_eq(log->n_entries, took, "round %u: %zu entries, %llu "
+	    "writes took effect", round, log->n_entries,
+	    (unsigned long long)took);
+	vet_audit_page_free(log);
+	*effective += took;
+	*acked_all += (uint64_t)atomic_load(&acked_total);
+	expect_verified(*effective);
+}
+
 Test(crash, repeated_sigkill_during_writes)
 {
 	static struct writer w[THREADS];
@@ -232,20 +278,11 @@ Test(crash, repeated_sigkill_during_writes)
 		uint64_t before = head();
 		int target;
 		int64_t deadline;
-		vet_audit_page *log;
 
 		/* The kill lands after 1 to 80 acknowledged writes. */
 		seed = seed * 1103515245u + 12345u;
 		target = 1 + (int)((seed >> 16) % 80);
-		atomic_store(&acked_total, 0);
-		atomic_store(&stop_writers, 0);
-		for (int t = 0; t < THREADS; t++) {
-			memset(&w[t], 0, sizeof(w[t]));
-			w[t].round = (int)round;
-			w[t].id = t;
-			cr_assert_eq(pthread_create(&w[t].thread, NULL,
-			    write_loop, &w[t]), 0);
-		}
+		start_writers(w, round);
 		deadline = now_ms() + WAIT_MS;
 		while (atomic_load(&acked_total) < target) {
 			cr_assert_lt(now_ms(), deadline, "round %u: writes "
@@ -253,29 +290,80 @@ Test(crash, repeated_sigkill_during_writes)
 			tick();
 		}
 		fixture_kill(&vetd);
-		atomic_store(&stop_writers, 1);
-		for (int t = 0; t < THREADS; t++)
-			pthread_join(w[t].thread, NULL);
-		nng_close(sock);
-		sock_open = 0;
-		vet_client_close(&client);
-		cr_assert_eq(fixture_restart(&vetd, NULL), 0, "round %u: vetd "
-		    "did not come back", round);
-		connect_client();
-		raw_open();
-
-		log = log_from(before, NULL);
-		uint64_t took = verify_round(w, log);
-		cr_assert_eq(log->n_entries, took, "round %u: %zu entries, %llu "
-		    "writes took effect", round, log->n_entries,
-		    (unsigned long long)took);
-		vet_audit_page_free(log);
-		effective += took;
-		acked_all += (uint64_t)atomic_load(&acked_total);
-		expect_verified(effective);
+		end_round(w, round, before, &effective, &acked_all);
 	}
 	fprintf(stderr, "crash: %u kills survived, %llu writes acknowledged, "
 	    "%llu took effect, audit chain of %llu verified\n", kills,
 	    (unsigned long long)acked_all, (unsigned long long)effective,
 	    (unsigned long long)effective);
+}
+
+/*
+ * Power cuts (tests/powercut/powercut.c): vetd runs with its LMDB writes
+ * held in a simulated volatile cache; at a sync point drawn at random the
+ * power fails, a random subset of the unsynced sectors reaches the file,
+ * and vetd dies before that sync returns. The same checks follow.
+ */
+static void
+wait_dead(unsigned round, unsigned long at)
+{
+	int64_t deadline = now_ms() + 30000;
+	int status;
+
+	while (waitpid(vetd.pid, &status, WNOHANG) != vetd.pid) {
+		cr_assert_lt(now_ms(), deadline, "round %u: vetd never reached "
+		    "sync point %lu (writes acknowledged: %d)", round, at,
+		    atomic_load(&acked_total));
+		tick();
+	}
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	    "round %u: vetd ended otherwise than by the power cut", round);
+	vetd.pid = 0;
+}
+
+Test(crash, power_cut_at_random_sync_points)
+{
+	static struct writer w[THREADS];
+	const char *lib = getenv("POWERCUT_LIB");
+	unsigned cuts = env_unsigned("POWERCUT_ROUNDS", 10);
+	unsigned seed = env_unsigned("CRASH_SEED", 4242);
+	uint64_t effective = 0, acked_all = 0;
+	char at[32], rng[32];
+
+	if (lib == NULL || *lib == '\0')
+		cr_skip_test("POWERCUT_LIB is not set: the power-cut shim "
+		    "is built in the gcc build only (ASan's interceptors "
+		    "and an LD_PRELOAD of write() do not mix)");
+	raw_open();
+	for (unsigned round = 0; round < cuts; round++) {
+		uint64_t before = head();
+		unsigned long cut;
+
+		/* Past start-up's own commits: sync point 20 to 219. */
+		seed = seed * 1103515245u + 12345u;
+		cut = 20 + (seed >> 16) % 200;
+		snprintf(at, sizeof(at), "%lu", cut);
+		snprintf(rng, sizeof(rng), "%u", seed | 1);
+		nng_close(sock);
+		sock_open = 0;
+		vet_client_close(&client);
+		cr_assert_eq(fixture_stop(&vetd), 0);
+		setenv("LD_PRELOAD", lib, 1);
+		setenv("POWERCUT_DIR", vetd.data_dir, 1);
+		setenv("POWERCUT_AT", at, 1);
+		setenv("POWERCUT_SEED", rng, 1);
+		cr_assert_eq(fixture_restart(&vetd, NULL), 0, "round %u: vetd "
+		    "did not start under the shim", round);
+		unsetenv("LD_PRELOAD");
+		unsetenv("POWERCUT_AT");
+		connect_client();
+		raw_open();
+		start_writers(w, round);
+		wait_dead(round, cut);
+		end_round(w, round, before, &effective, &acked_all);
+	}
+	fprintf(stderr, "powercut: %u power cuts survived, %llu writes "
+	    "acknowledged, %llu took effect, audit chain of %llu verified\n",
+	    cuts, (unsigned long long)acked_all,
+	    (unsigned long long)effective, (unsigned long long)effective);
 }

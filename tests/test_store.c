@@ -341,18 +341,18 @@ Test(store, open_fails_with_a_sentence)
 
 Test(store, schema_mismatch_refused)
 {
-	const uint8_t two[4] = { 2, 0, 0, 0 };
+	const uint8_t three[4] = { 3, 0, 0, 0 };
 	struct store_options o = { .dir = dir };
 	char err[512] = "", want[512];
 
 	open_store(0);
 	store_close(&s);
-	raw_put("meta", "schema", 6, two, sizeof(two));
+	raw_put("meta", "schema", 6, three, sizeof(three));
 	cr_assert_eq(store_open(&o, &s, err, sizeof(err)),
 	    STATUS_FAILED_PRECONDITION);
 	cr_assert_null(s);
-	snprintf(want, sizeof(want), "data directory %s has schema version 2; "
-	    "this vetd understands 1", dir);
+	snprintf(want, sizeof(want), "data directory %s has schema version 3; "
+	    "this vetd understands 2", dir);
 	cr_assert_str_eq(err, want);
 }
 

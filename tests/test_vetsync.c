@@ -230,6 +230,49 @@ Test(vetsync, once_loads_a_few_hundred_then_resumes_from_its_cookie)
 	cr_assert(person_is(&gone));
 }
 
+/* calls_after counts vetd's audit entries after seq: PutPerson calls,
+ * SyncPeople calls (their own entry, no person) and the people in them. */
+static void
+calls_after(uint64_t seq, unsigned *puts, unsigned *syncs, unsigned *synced)
+{
+	vet_audit_query q = { .after_seq = seq, .limit = 1000 };
+	vet_audit_page *page;
+	vet_status st;
+
+	*puts = *syncs = *synced = 0;
+	do {
+		cr_assert_eq(vet_audit_list(vc, &q, &page, &st), VET_OK, "%s",
+		    st.message);
+		for (size_t i = 0; i < page->n_entries; i++) {
+			const vet_audit_entry *a = &page->entries[i];
+			if (strcmp(a->method, "PutPerson") == 0)
+				(*puts)++;
+			else if (strcmp(a->method, "SyncPeople") == 0)
+				(*(a->person_id[0] ? synced : syncs))++;
+		}
+		q.after_seq = page->next_after_seq;
+		vet_audit_page_free(page);
+	} while (q.after_seq != 0);
+}
+
+Test(vetsync, initial_load_goes_to_vetd_in_batches)
+{
+	unsigned puts, syncs, synced;
+
+	cr_assert_eq(dir_people_add(admin, 0, 1200), LDAP_SUCCESS);
+	cr_assert_eq(vetsync_once("--once"), 0, "%s%s", out, err);
+	cr_assert_str_eq(out, "added 1200 updated 0 leavers 0 skipped 0 "
+	    "unchanged 0 entries 1200 reenabled 0\n");
+	cr_assert(strstr(err, "sent 1200 people to vetd in 3 SyncPeople "
+	    "calls") != NULL, "%s", err);
+	cr_assert_eq(count_people(VET_PERSON_ACTIVE), 1200);
+	/* vetd's side: three calls of 500, 500 and 200, no single put. */
+	calls_after(0, &puts, &syncs, &synced);
+	cr_assert_eq(syncs, 3, "%u SyncPeople calls", syncs);
+	cr_assert_eq(synced, 1200);
+	cr_assert_eq(puts, 0);
+}
+
 Test(vetsync, follows_add_modify_rename_delete_disable)
 {
 	char joiner[37], u1[37], u2[37], u3[37], u4[37], u5[37];

@@ -114,6 +114,40 @@ typedef struct vet_briefing {
 	char	*debrief_reason;
 } vet_briefing;
 
+/*
+ * A person's history (docs/HISTORY.md): every clearance, briefing and
+ * status change as a dated event, never overwritten. vet_person_get gives
+ * it; the other calls leave n_history 0.
+ */
+typedef enum vet_event_kind {
+	VET_EVENT_PERSON_SUSPENDED = 1,
+	VET_EVENT_PERSON_REINSTATED = 2,
+	VET_EVENT_LEAVER = 3,
+	VET_EVENT_CLEARANCE_GRANTED = 4,
+	VET_EVENT_CLEARANCE_RENEWED = 5,
+	VET_EVENT_CLEARANCE_SUSPENDED = 6,
+	VET_EVENT_CLEARANCE_REINSTATED = 7,
+	VET_EVENT_CLEARANCE_WITHDRAWN = 8,
+	VET_EVENT_BRIEFED = 9,
+	VET_EVENT_DEBRIEFED = 10,
+	VET_EVENT_CLEARANCE_LAPSED = 11,
+} vet_event_kind;
+
+typedef struct vet_event {
+	vet_event_kind kind;
+	int64_t	at;			/* effective from */
+	int64_t	recorded_at;		/* 0: not known (upgraded data) */
+	int	scheduled;		/* recorded ahead of its time */
+	char	*scheme;		/* clearance events */
+	char	*level;			/* granted */
+	int64_t	review_due;		/* granted, renewed */
+	char	*authority;		/* granted */
+	char	*reference;		/* granted, renewed */
+	char	*compartment;		/* briefed, debriefed */
+	int64_t	expires_at;		/* briefed; 0: does not expire */
+	char	*reason;
+} vet_event;
+
 typedef struct vet_person {
 	char	*id;
 	char	*display_name;
@@ -130,6 +164,8 @@ typedef struct vet_person {
 	vet_clearance *clearances;
 	size_t	n_briefings;
 	vet_briefing *briefings;
+	size_t	n_history;		/* vet_person_get only */
+	vet_event *history;		/* in time order */
 } vet_person;
 
 typedef struct vet_person_page {
@@ -190,6 +226,8 @@ typedef struct vet_check_request {
 	size_t	n_caveats;
 	const char *const *caveats;	/* "UK EYES ONLY", compartments */
 	uint64_t min_revision;		/* 0: any */
+	int64_t	at;			/* 0: now; else the answer at this
+					 * time from the person's history */
 } vet_check_request;
 
 typedef struct vet_decision {
@@ -201,6 +239,7 @@ typedef struct vet_decision {
 	uint64_t revision;
 	char	policy_digest[65];
 	int64_t	decided_at;
+	int64_t	at;			/* the time it was decided for */
 } vet_decision;
 
 typedef struct vet_health_info {
@@ -240,12 +279,33 @@ VET_API int vet_person_set_status(vet_client *c, const char *id,
     vet_action action, const char *reason, vet_person **out, vet_status *st);
 VET_API int vet_leaver(vet_client *c, const char *id, const char *reason,
     vet_person **out, vet_status *st);
+/*
+ * The same with a time the change takes effect: 0 is now; a later time
+ * schedules it (the answer is the record as it stands now; from that
+ * second on the person is suspended, reinstated or a leaver, with no
+ * further call). A time in the past is VET_INVALID_ARGUMENT.
+ */
+VET_API int vet_person_set_status_at(vet_client *c, const char *id,
+    vet_action action, const char *reason, int64_t effective_at,
+    vet_person **out, vet_status *st);
+VET_API int vet_leaver_at(vet_client *c, const char *id, const char *reason,
+    int64_t effective_at, vet_person **out, vet_status *st);
 
 /* Clearances. */
 VET_API int vet_clearance_grant(vet_client *c, const vet_grant_spec *spec,
     vet_person **out, vet_status *st);
 VET_API int vet_clearance_set_status(vet_client *c, const char *id,
     const char *scheme, vet_action action, const char *reason,
+    vet_person **out, vet_status *st);
+/*
+ * vet_clearance_renew gives the person's clearance in scheme a new review
+ * date (after now) and, unless reference is NULL or "", a new reference;
+ * the earlier term stays in the history. VET_NOT_FOUND without such a
+ * clearance, VET_FAILED_PRECONDITION for a withdrawn or lapsed one or a
+ * leaver.
+ */
+VET_API int vet_clearance_renew(vet_client *c, const char *id,
+    const char *scheme, int64_t review_due, const char *reference,
     vet_person **out, vet_status *st);
 
 /* Caveats and briefings. */
@@ -292,6 +352,70 @@ VET_API int vet_import_people(vet_client *c, const vet_person *people,
     size_t n, vet_import_result *out, vet_status *st);
 
 /*
+ * The clearance register (vetting, admin; docs/REGISTER.md). Each row is
+ * one person's details and one clearance. vet_import_clearances sends n
+ * (1 to 1000) rows: vetd checks every row (its schemes and levels, dates,
+ * leavers, ...) and, if any is bad, answers VET_INVALID_ARGUMENT with
+ * EVERY bad row's index and message in out->errors, writing nothing.
+ * Otherwise it applies all rows in one transaction, or none when
+ * validate_only is set (the counts then say what would happen). A row
+ * that matches what vetd holds writes nothing. Unlike other calls, out is
+ * always written (zeroed first, then filled on VET_OK and, with the row
+ * errors, on VET_INVALID_ARGUMENT): free it with vet_register_result_clear.
+ */
+typedef struct vet_clearance_row {
+	const char *person_id;
+	const char *display_name;
+	const char *email;		/* NULL or "": keep vetd's */
+	const char *org_unit;		/* NULL or "": keep vetd's */
+	const char *nationality;	/* NULL or "": keep vetd's */
+	const char *scheme;
+	const char *level;
+	int64_t	granted_at;
+	int64_t	review_due;
+	const char *authority;
+	const char *reference;
+} vet_clearance_row;
+
+typedef struct vet_row_error {
+	size_t	index;			/* into the rows sent */
+	char	message[320];
+} vet_row_error;
+
+typedef struct vet_register_result {
+	unsigned created;		/* rows giving a clearance not held */
+	unsigned updated;		/* rows changing a clearance or details */
+	unsigned unchanged;		/* rows matching what vetd holds */
+	unsigned people_created;
+	size_t	n_errors;
+	vet_row_error *errors;		/* in index order */
+} vet_register_result;
+
+VET_API int vet_import_clearances(vet_client *c, const vet_clearance_row *rows,
+    size_t n, int validate_only, vet_register_result *out, vet_status *st);
+VET_API void vet_register_result_clear(vet_register_result *r);
+
+/*
+ * Directory sync (hr, sync, admin). vet_sync_people does what
+ * vet_person_put does for each of people[0..n-1] (n 1 to 1000, each id
+ * once), in one transaction: only the directory fields and the source
+ * are set, never clearances, briefings or status. vetd validates every
+ * item first and refuses the whole call if any is bad (INVALID_ARGUMENT
+ * naming it, e.g. "people[12] (id x): ..."; PERMISSION_DENIED for a
+ * hand-entered person when the caller holds only the sync role), so
+ * either all are stored or none. A person the call would not change is
+ * counted unchanged and not written, so a repeated call is harmless.
+ */
+typedef struct vet_sync_result {
+	unsigned created;
+	unsigned updated;
+	unsigned unchanged;
+} vet_sync_result;
+
+VET_API int vet_sync_people(vet_client *c, const vet_person_spec *people,
+    size_t n, vet_sync_result *out, vet_status *st);
+
+/*
  * Backup (admin). vet_backup asks vetd to write a consistent, compacted
  * copy of its store and a MANIFEST.json into dir, an absolute path on
  * vetd's own machine that must not exist or be empty; vetd keeps serving
@@ -311,6 +435,61 @@ typedef struct vet_backup_info {
 
 VET_API int vet_backup(vet_client *c, const char *dir, vet_backup_info *out,
     vet_status *st);
+
+/*
+ * Subject access (auditor, admin). vet_subject_access asks vetd for
+ * everything it holds about one person (docs/RETENTION.md): the record
+ * with its history, and the seq of the audit entry that records this
+ * export; the audit entries naming the person up to that seq complete it
+ * (vet_audit_list with person_id). person is NULL when the record was
+ * purged and only audit entries remain; NOT_FOUND when vetd holds
+ * nothing. Free with vet_sar_clear.
+ */
+typedef struct vet_sar {
+	vet_person *person;
+	uint64_t audit_seq;
+	int64_t	exported_at;
+} vet_sar;
+
+VET_API int vet_subject_access(vet_client *c, const char *person_id,
+    vet_sar *out, vet_status *st);
+VET_API void vet_sar_clear(vet_sar *s);
+
+/*
+ * Retention (docs/RETENTION.md). vet_retention_due lists, a page at a
+ * time, the records whose vetting ended longer ago than vetd's
+ * retention_years (auditor, admin): ids and dates only. A page may be
+ * short or empty and still have a next_page_token: vetd looks at a
+ * bounded number of people per call. vet_retention_purge (admin) deletes
+ * the named records (1 to 100), each of which must still be due
+ * (FAILED_PRECONDITION, nothing deleted, otherwise), erasing the text of
+ * the audit entries naming them; the chain still verifies.
+ */
+typedef struct vet_retention_record {
+	char	person_id[129];
+	vet_person_status status;
+	int64_t	created_at;
+	int64_t	ended_at;		/* when their vetting ended */
+	char	ended_how[16];		/* withdrawn, lapsed, expired, left */
+} vet_retention_record;
+
+typedef struct vet_retention_page {
+	size_t	n;
+	vet_retention_record *records;
+	char	next_page_token[129];	/* "": every person looked at */
+	int64_t	cutoff;			/* ended at or before: due */
+	unsigned retention_years;
+	/* vet_retention_purge only: */
+	unsigned audit_entries_erased;
+	unsigned legacy_entries_kept;	/* written before sealing */
+	unsigned replies_forgotten;
+} vet_retention_page;
+
+VET_API int vet_retention_due(vet_client *c, const char *page_token,
+    unsigned page_size, vet_retention_page **out, vet_status *st);
+VET_API int vet_retention_purge(vet_client *c, const char *const *ids,
+    size_t n, vet_retention_page **out, vet_status *st);
+VET_API void vet_retention_page_free(vet_retention_page *p);
 
 /*
  * The audit log (auditors). Every write, and when vetd's decision_log asks
@@ -335,8 +514,24 @@ typedef struct vet_audit_entry {
 	uint64_t revision;		/* the revision written or decided at */
 	uint8_t	prev_hash[VET_HASH_SIZE];
 	uint8_t	hash[VET_HASH_SIZE];
-	uint8_t	*canonical;		/* the bytes hash is the SHA-256 of */
+	uint8_t	*canonical;		/* the bytes hash is the SHA-256 of:
+					 * the entry's encoding with hash
+					 * empty; sealed, with change and
+					 * reason empty and redacted false */
 	size_t	canonical_len;
+	/*
+	 * Sealed entries (vetd 0.2 on) hash their text through
+	 * content_digest, so that a retention purge can erase it (redacted)
+	 * without breaking the chain: see docs/AUDIT.md. libvet has checked
+	 * hash, and the text against content_digest, before returning.
+	 */
+	int	sealed;
+	uint8_t	content_digest[VET_HASH_SIZE];
+	int	redacted;		/* change and reason were erased */
+	uint32_t redactions;		/* a RetentionPurge: entries it erased */
+	int	altered;		/* the text does not match
+					 * content_digest: changed since vetd
+					 * wrote it (verify names it) */
 	int	damaged;		/* vetd cannot read the stored entry:
 					 * only seq, change and hash are set,
 					 * canonical is NULL */
@@ -442,6 +637,130 @@ VET_API void vet_token_list_free(vet_token_list *l);
 VET_API const char *vet_role_name(int role);
 VET_API int vet_roles_parse(const char *list, unsigned *out);
 
+/*
+ * Reports (vetting, auditor, admin; docs/REPORTS.md), answered by vetd
+ * from its secondary indexes at its own clock (as_of). The paged ones
+ * take page_size (0: 100; at most 1000) and the page_token of the page
+ * before ("" or NULL: the first); a page's next_page_token is "" on the
+ * last page, and a last page may be empty. Free each page with its
+ * *_free (which accepts NULL).
+ *
+ * vet_report_due: GRANTED or SUSPENDED clearances of people who are not
+ * leavers, due for review within `within` seconds (1 s to 100 years) or
+ * overdue, by review date, then person, then scheme.
+ * vet_report_holders: everyone briefed into a compartment and not
+ * debriefed (unknown caveat: VET_NOT_FOUND; a national caveat:
+ * VET_INVALID_ARGUMENT), by person id.
+ * vet_report_unvetted: ACTIVE people without a valid clearance, longest
+ * without one first (never cleared first), then by id.
+ * vet_report_summary: people by status and clearances by scheme, level
+ * and status, as recorded; joiners, leavers and withdrawals with
+ * from <= time < to (0, 0: the 12 months to now; to 0: now).
+ */
+typedef struct vet_due_row {
+	char	*person_id;
+	char	*display_name;
+	char	*org_unit;
+	char	*scheme;
+	char	*level;
+	vet_clearance_status status;	/* GRANTED or SUSPENDED */
+	int64_t	granted_at;
+	int64_t	review_due;
+	int	overdue;		/* review_due at or before as_of */
+} vet_due_row;
+
+typedef struct vet_due_page {
+	size_t	n_rows;
+	vet_due_row *rows;
+	char	*next_page_token;
+	int64_t	as_of;
+	int64_t	until;			/* as_of + within */
+} vet_due_page;
+
+typedef enum vet_holder_state {
+	VET_HOLDER_ACTIVE = 1,
+	VET_HOLDER_EXPIRED = 2,		/* past expires_at, not debriefed */
+	VET_HOLDER_PENDING = 3,		/* briefed_at is after as_of */
+} vet_holder_state;
+
+typedef struct vet_holder_row {
+	char	*person_id;
+	char	*display_name;
+	char	*org_unit;
+	vet_person_status person_status;
+	int64_t	briefed_at;
+	int64_t	expires_at;		/* 0: does not expire */
+	vet_holder_state state;
+} vet_holder_row;
+
+typedef struct vet_holders_page {
+	char	*compartment;		/* canonical name */
+	size_t	n_rows;
+	vet_holder_row *rows;
+	char	*next_page_token;
+	int64_t	as_of;
+} vet_holders_page;
+
+typedef struct vet_unvetted_row {
+	char	*person_id;
+	char	*display_name;
+	char	*org_unit;
+	int	reason;			/* vet.v1.Reason: NO_CLEARANCE,
+					 * CLEARANCE_EXPIRED, _SUSPENDED,
+					 * _WITHDRAWN */
+	int64_t	since;			/* last valid clearance ended; 0: never */
+	char	*scheme;		/* that clearance; "" if none */
+	char	*level;
+} vet_unvetted_row;
+
+typedef struct vet_unvetted_page {
+	size_t	n_rows;
+	vet_unvetted_row *rows;
+	char	*next_page_token;
+	int64_t	as_of;
+} vet_unvetted_page;
+
+typedef struct vet_person_count {
+	vet_person_status status;
+	uint64_t count;
+} vet_person_count;
+
+typedef struct vet_clearance_count {
+	char	*scheme;
+	char	*level;
+	vet_clearance_status status;
+	uint64_t count;
+} vet_clearance_count;
+
+typedef struct vet_summary {
+	size_t	n_people;
+	vet_person_count *people;	/* by status */
+	size_t	n_clearances;
+	vet_clearance_count *clearances; /* by scheme, level, status */
+	int64_t	from;			/* the period: from <= t < to */
+	int64_t	to;
+	uint64_t joiners;
+	uint64_t leavers;
+	uint64_t withdrawals;
+	int64_t	as_of;
+} vet_summary;
+
+VET_API int vet_report_due(vet_client *c, int64_t within, unsigned page_size,
+    const char *page_token, vet_due_page **out, vet_status *st);
+VET_API int vet_report_holders(vet_client *c, const char *caveat,
+    unsigned page_size, const char *page_token, vet_holders_page **out,
+    vet_status *st);
+VET_API int vet_report_unvetted(vet_client *c, unsigned page_size,
+    const char *page_token, vet_unvetted_page **out, vet_status *st);
+VET_API int vet_report_summary(vet_client *c, int64_t from, int64_t to,
+    vet_summary **out, vet_status *st);
+VET_API void vet_due_page_free(vet_due_page *p);
+VET_API void vet_holders_page_free(vet_holders_page *p);
+VET_API void vet_unvetted_page_free(vet_unvetted_page *p);
+VET_API void vet_summary_free(vet_summary *s);
+/* vet_holder_state_name: "ACTIVE", "EXPIRED", "PENDING", or "UNKNOWN". */
+VET_API const char *vet_holder_state_name(vet_holder_state s);
+
 VET_API void vet_person_free(vet_person *p);
 VET_API void vet_person_page_free(vet_person_page *p);
 VET_API void vet_caveat_list_free(vet_caveat_list *l);
@@ -451,6 +770,8 @@ VET_API const char *vet_status_name(int code);
 VET_API const char *vet_reason_name(int reason);
 VET_API const char *vet_person_status_name(vet_person_status s);
 VET_API const char *vet_clearance_status_name(vet_clearance_status s);
+/* vet_event_kind_name: "LEAVER", "CLEARANCE_GRANTED", ..., or "UNKNOWN". */
+VET_API const char *vet_event_kind_name(vet_event_kind k);
 
 #ifdef __cplusplus
 }
