@@ -326,6 +326,10 @@ person_put(struct store_txn *t, const struct person *p,
 		return STATUS_FAILED_PRECONDITION;
 	if (scheduled != NULL && scheduled->at <= now)
 		return STATUS_INVALID_ARGUMENT;
+	/* The diff below walks p's arrays: refuse what record.c would. */
+	if (p->n_clearances > PERSON_MAX_CLEARANCES ||
+	    p->n_briefings > PERSON_MAX_BRIEFINGS)
+		return STATUS_INVALID_ARGUMENT;
 	if ((rv = id_key(t, p->id, &k)) != STATUS_OK)
 		return rv;
 	if ((old = malloc(sizeof(*old))) == NULL)
