@@ -2,7 +2,7 @@
  * vetctl_register_export.c: vetctl export clearances [FILE], the register
  * out of vetd in the format import reads (docs/REGISTER.md): a header,
  * then one row per GRANTED clearance of every person who is not a leaver,
- * in id order, every field quoted by libcsv's csv_fwrite, lines ending in
+ * in id order and then scheme order, every field quoted by libcsv's csv_fwrite, lines ending in
  * LF, dates as YYYY-MM-DD (or YYYY-MM-DDTHH:MM:SSZ when not midnight
  * UTC), and a ' before a field that starts with = + - or @ so that a
  * spreadsheet does not run a name from the directory as a formula. Suspended, withdrawn and lapsed clearances and leavers are left
@@ -68,6 +68,29 @@ put_row(FILE *f, const vet_person *p, const vet_clearance *c)
 }
 
 /* export_all pages through vetd writing rows; an exit code. */
+/*
+ * next_by_scheme: p's clearance with the least scheme after last (NULL:
+ * from the first), or NULL. A person's rows go out in scheme order, so
+ * that an export does not depend on the order vetd recorded the
+ * clearances in (an import's batches in flight may record them either
+ * way).
+ */
+static const vet_clearance *
+next_by_scheme(const vet_person *p, const char *last)
+{
+	const vet_clearance *next = NULL;
+
+	for (size_t k = 0; k < p->n_clearances; k++) {
+		const vet_clearance *c = &p->clearances[k];
+
+		if (last != NULL && strcmp(c->scheme, last) <= 0)
+			continue;
+		if (next == NULL || strcmp(c->scheme, next->scheme) < 0)
+			next = c;
+	}
+	return next;
+}
+
 static int
 export_all(struct ctl *ctl, FILE *f, const char *name, unsigned long *rows)
 {
@@ -91,11 +114,14 @@ export_all(struct ctl *ctl, FILE *f, const char *name, unsigned long *rows)
 
 			if (p->status == VET_PERSON_LEAVER)
 				continue;
-			for (size_t k = 0; k < p->n_clearances; k++) {
-				if (p->clearances[k].status !=
-				    VET_CLEARANCE_GRANTED)
+			const char *last = NULL;
+			const vet_clearance *c;
+
+			while ((c = next_by_scheme(p, last)) != NULL) {
+				last = c->scheme;
+				if (c->status != VET_CLEARANCE_GRANTED)
 					continue;
-				if (put_row(f, p, &p->clearances[k]) != 0)
+				if (put_row(f, p, c) != 0)
 					goto write_error;
 				(*rows)++;
 			}
