@@ -40,7 +40,6 @@
 struct vet_client {
 	struct direct	*direct;	/* ipc://, tcp:// */
 	struct nngreq	*nng;		/* tls+tcp://, or VET_TRANSPORT=nng */
-	char		*url;
 	int		 timeout_ms;
 	uint8_t		*token;		/* secret: zeroed on close */
 	size_t		 token_len;
@@ -143,8 +142,7 @@ vet_client_open(vet_client **out, const char *url, const vet_options *opts,
 	if (client_use_nng(&use_nng, st) != VET_OK)
 		return st->code;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->url = strdup(url)) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		status_oom(st);
 		goto fail;
 	}
@@ -184,7 +182,6 @@ vet_client_close(vet_client **cp)
 		explicit_bzero(c->token, c->token_len);
 		free(c->token);
 	}
-	free(c->url);
 	free(c);
 	*cp = NULL;
 }

@@ -25,6 +25,7 @@
 
 static int held[HELD_MAX];
 static int n_held;
+static struct sp_fake *running;	/* started and not yet stopped */
 
 static uint64_t
 be64(const uint8_t *p)
@@ -264,6 +265,7 @@ sp_fake_start(struct sp_fake *f, enum sp_fake_mode mode, int ipc,
 	}
 	cr_assert_eq(listen(f->lfd, 16), 0);
 	cr_assert_eq(pthread_create(&f->thread, NULL, fake_main, f), 0);
+	running = f;
 }
 
 /* count_frames counts whole request frames in what fd holds now. */
@@ -296,6 +298,7 @@ sp_fake_stop(struct sp_fake *f)
 	char cmd[128];
 	int fd;
 
+	running = NULL;
 	cr_assert_eq(write(f->stop[1], "x", 1), 1);
 	pthread_join(f->thread, NULL);
 	/* What the client sent and the thread did not get to read. */
@@ -320,4 +323,11 @@ sp_fake_stop(struct sp_fake *f)
 		if (system(cmd) != 0)
 			fprintf(stderr, "sp_fake: cannot remove %s\n", f->dir);
 	}
+}
+
+void
+sp_fake_cleanup(void)
+{
+	if (running != NULL)
+		sp_fake_stop(running);
 }

@@ -43,5 +43,7 @@ void sp_fake_start(struct sp_fake *f, enum sp_fake_mode mode, int ipc,
  * everything.
  */
 void sp_fake_stop(struct sp_fake *f);
+/* sp_fake_cleanup stops a fake a failed test left running (for .fini). */
+void sp_fake_cleanup(void);
 
 #endif /* VET_TEST_SP_FAKE_H */

@@ -14,7 +14,6 @@
  * (/proc/self/task/TID/syscall).
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -29,6 +28,7 @@
 #include <vet/vet.h>
 
 #include "auth_fixture.h"
+#include "proc_watch.h"
 #include "sp_fake.h"
 
 #define REPLY_CAP	(16 * 1024 * 1024)	/* docs/TRANSPORT.md */
@@ -37,6 +37,7 @@
 
 static struct vetd_proc vetd;
 static vet_client *client;
+static struct sp_fake fake;	/* static: teardown may stop it */
 static char admin[TOKEN_SIZE];
 
 static void
@@ -50,6 +51,7 @@ static void
 teardown(void)
 {
 	vet_client_close(&client);
+	sp_fake_cleanup();
 	fixture_cleanup(&vetd);
 }
 
@@ -206,25 +208,6 @@ Test(transport_direct, bad_urls_and_settings_are_refused)
 	    "direct or nng");
 }
 
-/* tcp_waiting: a socket on port has bytes vetd has not read. */
-static int
-tcp_waiting(int port)
-{
-	FILE *f = fopen("/proc/net/tcp", "r");
-	char line[512];
-	unsigned lport, state, rx;
-	int found = 0;
-
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%x", &lport,
-		    &state, &rx) == 3 && (int)lport == port &&
-		    state == 1 && rx > 0)
-			found = 1;
-	fclose(f);
-	return found;
-}
-
 struct pending_check {
 	vet_client	*c;
 	const char	*id;
@@ -265,12 +248,18 @@ Test(transport_direct, vetd_killed_mid_call_then_restarted)
 	put_cleared(client, "carol", 1);
 	expect_allow(client, "carol");
 
+	/* Stopped for sure before the Check goes, so it cannot be read. */
 	cr_assert_eq(kill(vetd.pid, SIGSTOP), 0);
+	deadline = now_ms() + 5000;
+	while (!proc_all_stopped(vetd.pid)) {
+		cr_assert_lt(now_ms(), deadline, "vetd did not stop");
+		tick();
+	}
 	p.c = client;
 	p.id = "carol";
 	cr_assert_eq(pthread_create(&t, NULL, check_thread, &p), 0);
 	deadline = now_ms() + 5000;
-	while (!tcp_waiting(port)) {
+	while (!proc_tcp_unread(port)) {
 		cr_assert_lt(now_ms(), deadline, "the Check never reached "
 		    "vetd's socket");
 		tick();
@@ -339,14 +328,13 @@ Test(transport_direct, vetd_down_then_back)
 static void
 huge_reply(int ipc)
 {
-	struct sp_fake f;
 	vet_decision d;
 	vet_status st;
 	int64_t t0;
 
 	/* One byte over: refused from the header, the body never read. */
-	sp_fake_start(&f, SP_FAKE_HUGE_HEADER, ipc, REPLY_CAP + 1);
-	client = open_client(f.url, NULL, 10000);
+	sp_fake_start(&fake, SP_FAKE_HUGE_HEADER, ipc, REPLY_CAP + 1);
+	client = open_client(fake.url, NULL, 10000);
 	t0 = now_ms();
 	cr_assert_eq(check(client, "erin", &d, &st), VET_RESOURCE_EXHAUSTED,
 	    "%s", st.message);
@@ -356,17 +344,17 @@ huge_reply(int ipc)
 	expect_no_answer(&d);
 	cr_assert_lt(now_ms() - t0, 5000);
 	vet_client_close(&client);
-	sp_fake_stop(&f);
-	cr_assert_eq(f.requests, 1);
+	sp_fake_stop(&fake);
+	cr_assert_eq(fake.requests, 1);
 
 	/* Exactly at the cap: read whole, decoded. */
-	sp_fake_start(&f, SP_FAKE_ANSWER, ipc, REPLY_CAP);
-	client = open_client(f.url, NULL, 20000);
+	sp_fake_start(&fake, SP_FAKE_ANSWER, ipc, REPLY_CAP);
+	client = open_client(fake.url, NULL, 20000);
 	vet_health_info h;
 	cr_assert_eq(vet_health(client, &h, &st), VET_OK, "%s", st.message);
 	cr_assert_eq(strspn(st.message, "x"), sizeof(st.message) - 1);
 	vet_client_close(&client);
-	sp_fake_stop(&f);
+	sp_fake_stop(&fake);
 }
 
 Test(transport_direct, reply_over_the_cap_is_refused_ipc)
@@ -382,7 +370,6 @@ Test(transport_direct, reply_over_the_cap_is_refused_tcp)
 static void
 silent_server(int ipc)
 {
-	struct sp_fake f;
 	vet_decision d;
 	vet_status st;
 	vet_client *c = NULL;
@@ -390,8 +377,8 @@ silent_server(int ipc)
 	int64_t t0;
 
 	/* Handshake done, request read, nothing more. */
-	sp_fake_start(&f, SP_FAKE_NO_REPLY, ipc, 0);
-	client = open_client(f.url, NULL, 400);
+	sp_fake_start(&fake, SP_FAKE_NO_REPLY, ipc, 0);
+	client = open_client(fake.url, NULL, 400);
 	t0 = now_ms();
 	cr_assert_eq(check(client, "frank", &d, &st), VET_DEADLINE_EXCEEDED,
 	    "%s", st.message);
@@ -400,19 +387,19 @@ silent_server(int ipc)
 	cr_assert_geq(now_ms() - t0, 350);
 	cr_assert_lt(now_ms() - t0, 3000);
 	vet_client_close(&client);
-	sp_fake_stop(&f);
-	cr_assert_eq(f.requests, 1);
+	sp_fake_stop(&fake);
+	cr_assert_eq(fake.requests, 1);
 
 	/* Accepted, and not even the SP header back. */
-	sp_fake_start(&f, SP_FAKE_SILENT, ipc, 0);
+	sp_fake_start(&fake, SP_FAKE_SILENT, ipc, 0);
 	t0 = now_ms();
-	cr_assert_eq(vet_client_open(&c, f.url, &o, &st), VET_UNAVAILABLE);
+	cr_assert_eq(vet_client_open(&c, fake.url, &o, &st), VET_UNAVAILABLE);
 	cr_assert(strstr(st.message, "no SP handshake within 400 ms") !=
 	    NULL, "%s", st.message);
 	cr_assert_null(c);
 	cr_assert_lt(now_ms() - t0, 3000);
-	sp_fake_stop(&f);
-	cr_assert_eq(f.requests, 0);
+	sp_fake_stop(&fake);
+	cr_assert_eq(fake.requests, 0);
 }
 
 Test(transport_direct, silent_server_deadline_ipc)
@@ -432,20 +419,19 @@ Test(transport_direct, silent_server_deadline_tcp)
 Test(transport_direct, a_lost_write_is_not_resent)
 {
 	vet_person_spec spec = { .id = "gina", .display_name = "G" };
-	struct sp_fake f;
 	vet_status st;
 
-	sp_fake_start(&f, SP_FAKE_HANG_UP, 1, 0);
-	client = open_client(f.url, NULL, 2000);
+	sp_fake_start(&fake, SP_FAKE_HANG_UP, 1, 0);
+	client = open_client(fake.url, NULL, 2000);
 	cr_assert_eq(vet_person_put(client, &spec, NULL, &st),
 	    VET_UNAVAILABLE, "%s", st.message);
 	cr_assert(strstr(st.message, "may have been done") != NULL, "%s",
 	    st.message);
 	vet_client_close(&client);
-	sp_fake_stop(&f);
-	cr_assert_eq(f.requests, 1, "the write was sent %d times",
-	    atomic_load(&f.requests));
-	cr_assert_eq(f.accepted, 1);
+	sp_fake_stop(&fake);
+	cr_assert_eq(fake.requests, 1, "the write was sent %d times",
+	    atomic_load(&fake.requests));
+	cr_assert_eq(fake.accepted, 1);
 }
 
 struct waiter {
@@ -466,25 +452,6 @@ waiter_main(void *arg)
 	return NULL;
 }
 
-/* blocked_in: the system call thread tid is blocked in, or -1. */
-static long
-blocked_in(int tid)
-{
-	char path[64], line[256];
-	FILE *f;
-	long nr = -1;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	/* "NR args...", or "running", or "-1 ..." outside a call. */
-	if (fgets(line, sizeof(line), f) != NULL && line[0] >= '0' &&
-	    line[0] <= '9')
-		nr = strtol(line, NULL, 10);
-	fclose(f);
-	return nr;
-}
-
 /*
  * waits_in has a thread call a server that reads the request and never
  * answers, and asserts that while it waits the caller's thread is
@@ -494,24 +461,23 @@ blocked_in(int tid)
 static void
 waits_in(int ipc, long want)
 {
-	struct sp_fake f;
 	struct waiter w = { 0 };
 	pthread_t t;
 	int64_t deadline;
 	long nr = -1;
 
-	sp_fake_start(&f, SP_FAKE_NO_REPLY, ipc, 0);
-	w.c = open_client(f.url, NULL, 20000);
+	sp_fake_start(&fake, SP_FAKE_NO_REPLY, ipc, 0);
+	w.c = open_client(fake.url, NULL, 20000);
 	cr_assert_eq(pthread_create(&t, NULL, waiter_main, &w), 0);
 	deadline = now_ms() + 10000;
-	while (atomic_load(&f.requests) == 0 || atomic_load(&w.tid) == 0 ||
-	    ((nr = blocked_in(atomic_load(&w.tid))) != want &&
+	while (atomic_load(&fake.requests) == 0 || atomic_load(&w.tid) == 0 ||
+	    ((nr = proc_blocked_in(atomic_load(&w.tid))) != want &&
 	    !(want == SYS_poll && nr == SYS_ppoll))) {
 		cr_assert_lt(now_ms(), deadline, "%s: the caller waits in "
-		    "system call %ld, not %ld", f.url, nr, want);
+		    "system call %ld, not %ld", fake.url, nr, want);
 		tick();
 	}
-	sp_fake_stop(&f);
+	sp_fake_stop(&fake);
 	pthread_join(t, NULL);
 	cr_assert_eq(w.code, VET_UNAVAILABLE, "%s", w.st.message);
 	vet_client_close(&w.c);
