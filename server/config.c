@@ -7,6 +7,7 @@
  *   data_dir = /var/lib/vetd
  *   listen = ipc:///run/vetd/vetd.sock      (repeatable)
  *   contexts = 64
+ *   transport = direct                      (or nng: listener.c)
  *   max_frame = 1048576
  *   map_size = 67108864
  *   log_level = info
@@ -161,6 +162,13 @@ config_set(struct config *c, const char *section, const char *key,
 		if (set_size(key, value, 1, 4096, &v, err, errsz))
 			return -1;
 		c->contexts = (unsigned)v;
+	} else if (strcmp(key, "transport") == 0) {
+		if (strcmp(value, "direct") != 0 && strcmp(value, "nng") != 0) {
+			snprintf(err, errsz, "transport must be direct or nng, "
+			    "not \"%s\"", value);
+			return -1;
+		}
+		c->transport_nng = strcmp(value, "nng") == 0;
 	} else if (strcmp(key, "max_frame") == 0) {
 		if (set_size(key, value, 4096, 64 * 1024 * 1024, &v, err, errsz))
 			return -1;

@@ -33,7 +33,8 @@ struct config {
 	char	data_dir[4096];
 	size_t	n_listen;
 	char	listen[CONFIG_MAX_LISTEN][512];
-	unsigned contexts;		/* nng contexts in the pool */
+	unsigned contexts;		/* requests served at once */
+	int	transport_nng;		/* transport = nng: ipc/tcp through nng */
 	size_t	max_frame;		/* bytes; frames above are refused */
 	size_t	map_size;		/* initial LMDB map size */
 	int	log_level;		/* enum log_level */

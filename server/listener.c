@@ -1,6 +1,9 @@
 /*
- * listener.c: the socket, listeners and context pool (see listener.h).
- * Frames arrive here untrusted; they are passed whole to rpc_handle.
+ * listener.c: vetd's listeners (see listener.h): ipc:// and tcp:// go to
+ * the direct listener (sp_server.c) unless transport = nng; tls+tcp://
+ * (and, with transport = nng, every URL) to nng's REP socket and the
+ * context pool here. Frames arrive untrusted; they are passed whole to
+ * rpc_handle.
  */
 #include <errno.h>
 #include <nng/nng.h>
@@ -20,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rpc.h"
+#include "sp_server.h"
 
 enum worker_state {
 	WORKER_RECV,
@@ -53,6 +57,8 @@ struct worker {
 };
 
 struct listener {
+	struct sp_server *direct;	/* ipc://, tcp:// (sp_server.h) */
+	int		nng_open;	/* sock is open */
 	nng_socket	sock;
 	size_t		n_workers;
 	struct worker	*workers;
@@ -286,43 +292,76 @@ fail:
 	return -1;
 }
 
-int
-listener_start(struct vetd *vd, const struct config *c,
-    struct listener **out, char *err, size_t errsz)
+/* via_nng: tls+tcp:// always; ipc:// and tcp:// with transport = nng. */
+static int
+via_nng(const struct config *c, const char *url)
 {
-	struct listener *l;
+	return c->transport_nng || strncmp(url, "tls+tcp://", 10) == 0;
+}
+
+/* start_direct: vetd's own listener for the URLs nng does not take. */
+static int
+start_direct(struct listener *l, const struct config *c, char *err,
+    size_t errsz)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_listen; i++)
+		n += !via_nng(c, c->listen[i]);
+	if (n == 0)
+		return 0;
+	if (sp_server_open(l->vd, c, &l->direct, err, errsz) != 0)
+		return -1;
+	for (size_t i = 0; i < c->n_listen; i++) {
+		const char *url = c->listen[i];
+		int ipc = strncmp(url, "ipc://", 6) == 0;
+		if (via_nng(c, url))
+			continue;
+		if ((ipc && ipc_prepare(url, c, err, errsz) != 0) ||
+		    sp_server_listen(l->direct, url, err, errsz) != 0 ||
+		    (ipc && ipc_group(url, c, err, errsz) != 0))
+			return -1;
+	}
+	return sp_server_start(l->direct, err, errsz);
+}
+
+/* start_nng: nng's REP socket and its context pool, for via_nng URLs. */
+static int
+start_nng(struct listener *l, const struct config *c, char *err,
+    size_t errsz)
+{
+	size_t n = 0;
 	int rv;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		snprintf(err, errsz, "out of memory");
-		return -1;
-	}
-	l->vd = vd;
+	for (size_t i = 0; i < c->n_listen; i++)
+		n += via_nng(c, c->listen[i]);
+	if (n == 0)
+		return 0;
 	if ((rv = nng_rep0_open(&l->sock)) != 0) {
 		snprintf(err, errsz, "cannot open socket: %s",
 		    nng_strerror(rv));
-		free(l);
 		return -1;
 	}
+	l->nng_open = 1;
 	nng_socket_set_size(l->sock, NNG_OPT_RECVMAXSZ, c->max_frame);
 	if ((rv = nng_pipe_notify(l->sock, NNG_PIPE_EV_REM_POST, pipe_removed,
 	    l)) != 0) {
 		snprintf(err, errsz, "cannot watch connections: %s",
 		    nng_strerror(rv));
-		goto fail;
+		return -1;
 	}
 	if ((l->workers = calloc(c->contexts, sizeof(*l->workers))) == NULL) {
 		snprintf(err, errsz, "out of memory");
-		goto fail;
+		return -1;
 	}
 	for (size_t i = 0; i < c->contexts; i++) {
 		struct worker *w = &l->workers[i];
-		if (rpc_call_init(&w->call, vd) != 0 ||
+		if (rpc_call_init(&w->call, l->vd) != 0 ||
 		    nng_aio_alloc(&w->aio, worker_cb, w) != 0 ||
 		    nng_ctx_open(&w->ctx, l->sock) != 0) {
 			snprintf(err, errsz, "cannot set up context %zu", i);
 			l->n_workers = i + 1;
-			goto fail;
+			return -1;
 		}
 		w->call.owner = w;
 		w->call.done = worker_send;
@@ -330,17 +369,34 @@ listener_start(struct vetd *vd, const struct config *c,
 		l->n_workers = i + 1;
 	}
 	for (size_t i = 0; i < c->n_listen; i++)
-		if (listen_one(l, c, c->listen[i], err, errsz) != 0)
-			goto fail;
+		if (via_nng(c, c->listen[i]) &&
+		    listen_one(l, c, c->listen[i], err, errsz) != 0)
+			return -1;
 	for (size_t i = 0; i < l->n_workers; i++) {
 		l->workers[i].state = WORKER_RECV;
 		nng_ctx_recv(l->workers[i].ctx, l->workers[i].aio);
 	}
+	return 0;
+}
+
+int
+listener_start(struct vetd *vd, const struct config *c,
+    struct listener **out, char *err, size_t errsz)
+{
+	struct listener *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	l->vd = vd;
+	if (start_nng(l, c, err, errsz) != 0 ||
+	    start_direct(l, c, err, errsz) != 0) {
+		listener_stop(&l);
+		return -1;
+	}
 	*out = l;
 	return 0;
-fail:
-	listener_stop(&l);
-	return -1;
 }
 
 void
@@ -350,7 +406,9 @@ listener_stop(struct listener **lp)
 
 	if (l == NULL)
 		return;
-	nng_close(l->sock);
+	sp_server_stop(&l->direct);
+	if (l->nng_open)
+		nng_close(l->sock);
 	for (size_t i = 0; i < l->n_workers; i++) {
 		struct worker *w = &l->workers[i];
 		if (w->aio != NULL) {

@@ -1,8 +1,10 @@
 /*
- * listener.h: vetd's nng REP socket, its listeners (ipc://, tcp://) and a
- * fixed pool of contexts, each an aio state machine (receive, handle,
- * send). The pool bounds the work in flight; NNG_OPT_RECVMAXSZ refuses an
- * oversized frame before it is decoded.
+ * listener.h: vetd's listeners. ipc:// and tcp:// are served by vetd's own
+ * SP listener (sp_server.h) by default; tls+tcp://, and every URL with
+ * transport = nng, by nng's REP socket with a fixed pool of contexts, each
+ * an aio state machine (receive, handle, send). Either way the pool bounds
+ * the work in flight and an oversized frame is refused before it is
+ * decoded.
  */
 #ifndef VETD_LISTENER_H
 #define VETD_LISTENER_H

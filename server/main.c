@@ -39,6 +39,7 @@ static const struct option long_options[] = {
 	{ "data-dir",	required_argument, NULL, 'd' },
 	{ "listen",	required_argument, NULL, 'l' },
 	{ "contexts",	required_argument, NULL, 'C' },
+	{ "transport",	required_argument, NULL, 'X' },
 	{ "max-frame",	required_argument, NULL, 'F' },
 	{ "map-size",	required_argument, NULL, 'M' },
 	{ "log-level",	required_argument, NULL, 'L' },
@@ -70,6 +71,9 @@ usage(FILE *f)
 "      --listen URL    ipc:///path, tcp://host:port or tls+tcp://host:port;\n"
 "                      repeatable (key listen; default %s)\n"
 "      --contexts N    requests served at once (key contexts; default %d)\n"
+"      --transport T   direct (vetd's own SP listener for ipc:// and tcp://)\n"
+"                      or nng (key transport; default direct; tls+tcp://\n"
+"                      is always nng)\n"
 "      --max-frame B   largest request frame (key max_frame; default %d)\n"
 "      --map-size B    initial LMDB map size (key map_size; default %zu)\n"
 "      --log-level L   error, warn, info, debug (key log_level)\n"
@@ -96,6 +100,7 @@ flag_key(int opt)
 	case 'd': return "data_dir";
 	case 'l': return "listen";
 	case 'C': return "contexts";
+	case 'X': return "transport";
 	case 'F': return "max_frame";
 	case 'M': return "map_size";
 	case 'L': return "log_level";
@@ -330,10 +335,11 @@ main(int argc, char **argv)
 		fatalx("cannot allocate the decision log queue");
 	if (writer_start(&vd, &vd.writer) != 0)
 		fatalx("cannot start the writer thread");
-	if (listener_start(&vd, &config, &listener, err, sizeof(err)) != 0)
-		fatalx("%s", err);
+	/* Metrics first: once a request is answered, all of vetd is up. */
 	if (config.metrics_listen[0] != '\0' && metrics_start(&vd,
 	    config.metrics_listen, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (listener_start(&vd, &config, &listener, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	log_serving(&vd, &config);
 

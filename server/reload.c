@@ -9,7 +9,7 @@
  *                       (auth_reload, which also names the TLS and socket
  *                       settings that need a restart)
  *   decision_log        one int, stored atomically, read per check
- * Everything else (data_dir, listen, contexts, max_frame, map_size,
+ * Everything else (data_dir, listen, contexts, transport, max_frame, map_size,
  * metrics_listen, log_target, the policy) is read without a lock by the
  * threads that serve requests, so a change is logged as needing a restart
  * and the running value stays.
@@ -73,6 +73,11 @@ restart_only(const struct config *live, const struct config *fresh,
 		(*changed)++;
 	}
 	compare_size("contexts", live->contexts, fresh->contexts, changed);
+	if (live->transport_nng != fresh->transport_nng) {
+		restart_needed("transport", live->transport_nng ? "nng" :
+		    "direct", fresh->transport_nng ? "nng" : "direct");
+		(*changed)++;
+	}
 	compare_size("max_frame", live->max_frame, fresh->max_frame, changed);
 	compare_size("map_size", live->map_size, fresh->map_size, changed);
 	compare_size("retention_years", live->retention_years,
