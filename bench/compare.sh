@@ -9,13 +9,17 @@
 # echo server are each measured with both client transports in the same
 # run: "ipc" and "tcp" rows use libvet's direct transport (and a bare SP
 # client for the echo server), "ipc-nng" and "tcp-nng" rows nng's REQ
-# socket (VET_TRANSPORT=nng; docs/TRANSPORT.md). Everything
+# socket (VET_TRANSPORT=nng; docs/TRANSPORT.md). With --ab, a second
+# vetd serves a copy of the same data through nng's REP socket
+# (transport = nng) beside the first (vetd's own SP listener), and its
+# "vetdnng-check" rows measure the server transport in the same run.
+# Everything
 # it started is stopped (by PID) and its temporary directory removed on
 # exit, whatever the exit.
 #
 #   bench/compare.sh [--build DIR] [--people N] [--seconds S] [--runs R]
 #                    [--clients "1 8 32"] [--pin] [--token-file F]
-#                    [--memory-people N] [--smoke]
+#                    [--memory-people N] [--ab] [--smoke]
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,13 +33,14 @@ pin=0
 smoke=0
 token_file=""
 memory_people=0
+ab=0
 seed=1
 
 usage() {
 	cat >&2 <<EOF
 usage: compare.sh [--build DIR] [--people N] [--seconds S] [--runs R]
                   [--clients "1 8 32"] [--pin] [--token-file F]
-                  [--memory-people N] [--smoke]
+                  [--memory-people N] [--ab] [--smoke]
   --build DIR         meson build directory (default build-bench)
   --people N          people in every server (default 100000)
   --seconds S         measured seconds per cell (default 5)
@@ -45,6 +50,8 @@ usage: compare.sh [--build DIR] [--people N] [--seconds S] [--runs R]
   --token-file F      API token for vetd's tcp listener (auth)
   --memory-people N   also load N people into a fresh vetd and report its
                       private memory (RSS less file-backed pages)
+  --ab                also run a vetd with transport = nng on a copy of
+                      the data (rows vetdnng-check)
   --smoke             tiny and quick: 500 people, 1 s cells, C = 1 and 4
 EOF
 	exit 2
@@ -60,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--pin) pin=1 ;;
 	--token-file) token_file="$2"; shift ;;
 	--memory-people) memory_people="$2"; shift ;;
+	--ab) ab=1 ;;
 	--smoke) smoke=1 ;;
 	*) usage ;;
 	esac
@@ -169,6 +177,34 @@ tok="--token-file $token_file"
 load_line=$("$dataset" --people "$people" --seed "$seed" --url "$vetd_ipc" \
     --clients 4) || { echo "compare.sh: loading vetd failed" >&2; exit 1; }
 note "$load_line"
+
+# --ab: the same data served by a vetd whose listener is nng's REP socket.
+nng_pid=""
+if [ "$ab" -eq 1 ]; then
+	kill -TERM "$vetd_pid"
+	wait "$vetd_pid" 2>/dev/null
+	cp -a "$tmp/vetd" "$tmp/vetd-nng"
+	$server_cpu "$vetd" -c "$tmp/vetd.conf" --data-dir "$tmp/vetd" \
+	    --listen "$vetd_ipc" --listen "$vetd_tcp" $tls_args \
+	    --map-size 1073741824 --log-level warn 2>>"$tmp/vetd.log" &
+	vetd_pid=$!
+	nng_ipc="ipc://$tmp/vetd-nng.sock"
+	nng_tcp="tcp://127.0.0.1:$(free_port)"
+	$server_cpu "$vetd" --data-dir "$tmp/vetd-nng" --transport nng \
+	    --listen "$nng_ipc" --listen "$nng_tcp" \
+	    --map-size 1073741824 --log-level warn 2>"$tmp/vetd-nng.log" &
+	nng_pid=$!
+	pids="$pids $vetd_pid $nng_pid"
+	wait_for "$dataset" --people 1 --url "$vetd_ipc" --batch 1 \
+	    --clients 1 --seed "$seed" &&
+	wait_for "$dataset" --people 1 --url "$nng_ipc" --batch 1 \
+	    --clients 1 --seed "$seed" || {
+		echo "compare.sh: --ab: a vetd did not start:" >&2
+		cat "$tmp/vetd.log" "$tmp/vetd-nng.log" >&2
+		exit 1
+	}
+	note "vetd (transport = nng) pid $nng_pid on $nng_ipc, $nng_tcp"
+fi
 
 # start slapd
 have_slapd=0
@@ -308,6 +344,12 @@ while [ "$r" -le "$runs" ]; do
 	for c in $clients; do
 		cell $r vetd-check ipc "$c" "$vetd_pid" --url "$vetd_ipc"
 		cell $r vetd-check tcp "$c" "$vetd_pid" --url "$vetd_tcp" $tok
+		if [ -n "$nng_pid" ]; then
+			cell $r vetdnng-check ipc "$c" "$nng_pid" \
+			    --url "$nng_ipc"
+			cell $r vetdnng-check tcp "$c" "$nng_pid" \
+			    --url "$nng_tcp" $tok
+		fi
 		cell_env=VET_TRANSPORT=nng
 		cell $r vetd-check ipc-nng "$c" "$vetd_pid" --url "$vetd_ipc"
 		cell $r vetd-check tcp-nng "$c" "$vetd_pid" --url "$vetd_tcp" \
@@ -452,6 +494,15 @@ END {
 	ratio("Check direct/nng ops/s, tcp, C=" maxc,
 	    k("vetd-check", "tcp", maxc, "ops"),
 	    k("vetd-check", "tcp-nng", maxc, "ops"))
+	ratio("Check, vetd listener / nng REP listener, ops/s, ipc, C=" maxc,
+	    k("vetd-check", "ipc", maxc, "ops"),
+	    k("vetdnng-check", "ipc", maxc, "ops"))
+	ratio("Check, vetd listener / nng REP listener, ops/s, tcp, C=" maxc,
+	    k("vetd-check", "tcp", maxc, "ops"),
+	    k("vetdnng-check", "tcp", maxc, "ops"))
+	ratio("  vetd CPU per check, vetd listener / nng REP, tcp, C=" maxc,
+	    k("vetd-check", "tcp", maxc, "cpu"),
+	    k("vetdnng-check", "tcp", maxc, "cpu"))
 	ratio("vetd CPU per check / slapd CPU per compare, C=" maxc " (<= 1)",
 	    k("vetd-check", "tcp", maxc, "cpu"),
 	    k("slapd-compare", "tcp", maxc, "cpu"))
