@@ -8,7 +8,8 @@
  * A vet_client is safe for many threads calling at once.
  *
  * Writes are never done twice: each call carries a fresh random request id
- * that vetd uses as an idempotency key, and nng's REQ resend is disabled.
+ * that vetd uses as an idempotency key, and a request is never resent by
+ * libvet, whichever transport carries it (docs/TRANSPORT.md).
  *
  * Ownership: results returned through pointer-to-pointer out-parameters
  * are allocated by libvet and freed with the matching *_free function,
