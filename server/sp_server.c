@@ -169,17 +169,27 @@ serve_conn(struct sp_worker *w, struct sp_conn *c)
 			goto wait_out;
 	}
 	for (;;) {
+		int served = 0;
 		while ((rv = sp_conn_frame(c, s->max_frame, &frame, &len,
 		    &why)) == 1) {
 			if (serve_frame(w, c, frame, len) != 0)
 				goto close;
 			sp_conn_consume(c);
+			served = 1;
 			if (c->out != NULL)
 				goto wait_out;
 		}
 		if (rv < 0) {
 			log_debug("closing a connection: %s", why);
 			goto close;
+		}
+		/* A REQ client sends its next request only after this reply:
+		 * straight back to epoll (which reports it if it is already
+		 * here) rather than a recv() that would find nothing. */
+		if (served && c->in_len == 0 && c->big == NULL) {
+			if (arm(s, c, EPOLLIN) != 0)
+				goto close;
+			return;
 		}
 		if ((rv = sp_conn_read(c)) == 0) {
 			if (arm(s, c, EPOLLIN) != 0)
