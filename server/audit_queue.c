@@ -48,6 +48,7 @@ struct audit_decision {
 	char	person_id[ID_MAX + 1];
 	char	marking[CAVEAT_MAX + 1];
 	char	caveats[CAVEATS_TEXT];
+	vtime	at;			/* a check at a time (history); 0 now */
 };
 
 struct audit_log {
@@ -128,6 +129,7 @@ audit_decision_note(struct rpc_call *call, const struct check_request *req,
 		snprintf(r.person_id, sizeof(r.person_id), "%s",
 		    req->person_id);
 		snprintf(r.marking, sizeof(r.marking), "%s", req->marking);
+		r.at = req->at;
 		for (size_t i = 0; i < req->n_caveats; i++)
 			audit_text_add(r.caveats, sizeof(r.caveats), ", ",
 			    "%s", req->caveats[i]);
@@ -193,11 +195,19 @@ decision_entry(const struct audit_decision *r, struct audit_entry *e)
 	if (!r->valid)
 		snprintf(e->change, sizeof(e->change), "invalid request: "
 		    "DENY INVALID_REQUEST");
-	else
-		snprintf(e->change, sizeof(e->change), "%s%s%s: %s %s",
-		    r->marking, r->caveats[0] ? " with " : "", r->caveats,
+	else {
+		/* A point-in-time check says which time it answered for. */
+		char at[48] = "";
+		if (r->at != 0) {
+			char t[32];
+			vettime_format(r->at, t, sizeof(t));
+			snprintf(at, sizeof(at), " as at %s", t);
+		}
+		snprintf(e->change, sizeof(e->change), "%s%s%s%s: %s %s",
+		    r->marking, r->caveats[0] ? " with " : "", r->caveats, at,
 		    r->effect == DECISION_ALLOW ? "ALLOW" : "DENY",
 		    reason_name(r->reason));
+	}
 }
 
 struct batch {

@@ -179,6 +179,34 @@ Test(decisions, deny_records_denials_only)
 	expect_decisions(want, 4, rev);
 }
 
+Test(decisions, a_check_at_a_time_records_that_time)
+{
+	vet_person_spec spec = { .id = "d1", .display_name = "D",
+	    .nationality = "GB" };
+	vet_grant_spec g = { .person_id = "d1", .scheme = "nsv",
+	    .level = "SC", .review_due = date("2040-01-01") };
+	vet_check_request req = { .person_id = "d1", .marking = "SECRET",
+	    .at = date("2031-06-01") };
+	const char *const want[] = {
+		"d1 SECRET as at 2031-06-01T00:00:00Z: ALLOW GRANTED",
+		"d1 SECRET: ALLOW GRANTED",
+	};
+	vet_health_info h;
+	vet_decision d;
+	vet_status st;
+
+	start_with("all");
+	cr_assert_eq(vet_person_put(client, &spec, NULL, &st), VET_OK);
+	cr_assert_eq(vet_clearance_grant(client, &g, NULL, &st), VET_OK);
+	cr_assert_eq(vet_check(client, &req, &d, &st), VET_OK, "%s",
+	    st.message);
+	cr_assert_eq(d.effect, VET_ALLOW);
+	check_one("d1", "SECRET", NULL);		/* now: no "as at" */
+	cr_assert_eq(vet_health(client, &h, &st), VET_OK);
+	wait_checks(2);
+	expect_decisions(want, 2, h.revision);
+}
+
 Test(decisions, off_records_none)
 {
 	char path[128];
