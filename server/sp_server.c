@@ -3,9 +3,16 @@
  * connection is in the epoll set with EPOLLONESHOT, so exactly one thread
  * owns it from the event until it re-arms it: its buffers need no lock.
  * The list of connections (for the sweeper and for stop) has one.
+ *
+ * Of the pool's threads only "slots" (twice the CPUs vetd may run on) wait
+ * in epoll and answer reads at any one time: more would only be woken to
+ * take turns on the same CPUs. A thread whose request is a write gives
+ * its slot to another before it waits for the writer's group commit, so
+ * up to the whole pool's writes can be waiting for one commit.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +62,8 @@ struct sp_server {
 
 	struct sp_worker *workers;
 	size_t		n_workers;
+	sem_t		slots;		/* threads that may poll (see above) */
+	int		slots_made;
 
 	pthread_mutex_t	lock;		/* conns, and the sweeper's sleep */
 	pthread_cond_t	wake;
@@ -99,11 +108,12 @@ worker_done(struct rpc_call *call)
 /*
  * serve_frame answers one request frame. Returns 0, or -1 when the
  * connection must be closed (a frame without a REQ0 request id, or a
- * socket that failed).
+ * socket that failed). *gave_slot is set when it was a write, for which
+ * this thread gave up its slot.
  */
 static int
 serve_frame(struct sp_worker *w, struct sp_conn *c, uint8_t *frame,
-    size_t len)
+    size_t len, int *gave_slot)
 {
 	struct rpc_call *call = &w->call;
 	struct vetd *vd = w->srv->vd;
@@ -125,9 +135,13 @@ serve_frame(struct sp_worker *w, struct sp_conn *c, uint8_t *frame,
 	atomic_fetch_add(&vd->in_flight, 1);
 	call->peer_ipc = c->ipc;
 	call->peer_uid = c->peer_uid;
-	if (!rpc_handle(call, frame + 4 * hops, len - 4 * hops))
+	if (!rpc_handle(call, frame + 4 * hops, len - 4 * hops)) {
+		/* Queued for the writer: another thread polls meanwhile. */
+		sem_post(&w->srv->slots);
+		*gave_slot = 1;
 		while (sem_wait(&w->done) != 0)
 			;	/* EINTR */
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	metrics_request(call, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 +
 	    (t1.tv_nsec - t0.tv_nsec));
@@ -151,16 +165,18 @@ serve_frame(struct sp_worker *w, struct sp_conn *c, uint8_t *frame,
 /*
  * serve_conn runs a connection's event: finish a reply the socket would
  * not take, then answer every whole frame there is, reading until the
- * socket is empty; then hand the connection back to epoll.
+ * socket is empty; then hand the connection back to epoll. Returns 1 when
+ * the thread gave up its slot for a write (the connection is handed back
+ * at once then: a thread with a slot answers what else it sent).
  */
-static void
+static int
 serve_conn(struct sp_worker *w, struct sp_conn *c)
 {
 	struct sp_server *s = w->srv;
 	const char *why = NULL;
 	uint8_t *frame;
 	size_t len;
-	int rv;
+	int rv, gave_slot = 0;
 
 	if (c->out != NULL) {
 		if ((rv = sp_conn_flush(c)) < 0)
@@ -172,12 +188,20 @@ serve_conn(struct sp_worker *w, struct sp_conn *c)
 		int served = 0;
 		while ((rv = sp_conn_frame(c, s->max_frame, &frame, &len,
 		    &why)) == 1) {
-			if (serve_frame(w, c, frame, len) != 0)
+			if (serve_frame(w, c, frame, len, &gave_slot) != 0)
 				goto close;
 			sp_conn_consume(c);
 			served = 1;
 			if (c->out != NULL)
 				goto wait_out;
+			/* Frames already here are seen by a thread with a
+			 * slot: EPOLLOUT is ready at once. */
+			if (gave_slot) {
+				if (arm(s, c, c->in_len > 0 ? EPOLLOUT :
+				    EPOLLIN) != 0)
+					goto close;
+				return 1;
+			}
 		}
 		if (rv < 0) {
 			log_debug("closing a connection: %s", why);
@@ -189,21 +213,22 @@ serve_conn(struct sp_worker *w, struct sp_conn *c)
 		if (served && c->in_len == 0 && c->big == NULL) {
 			if (arm(s, c, EPOLLIN) != 0)
 				goto close;
-			return;
+			return 0;
 		}
 		if ((rv = sp_conn_read(c)) == 0) {
 			if (arm(s, c, EPOLLIN) != 0)
 				goto close;
-			return;
+			return 0;
 		}
 		if (rv < 0)
 			goto close;
 	}
 wait_out:
 	if (arm(s, c, EPOLLOUT) == 0)
-		return;
+		return gave_slot;
 close:
 	conn_close(s, c);
+	return gave_slot;
 }
 
 /* accept_one sets up one accepted socket: 0, or -1 (it is closed). */
@@ -286,24 +311,30 @@ worker_main(void *arg)
 	struct sp_worker *w = arg;
 	struct sp_server *s = w->srv;
 	struct epoll_event ev;
-	int n;
+	int n, gave_slot;
 
-	while (!atomic_load(&s->stopping)) {
-		n = epoll_wait(s->epfd, &ev, 1, -1);
-		if (n <= 0)
-			continue;	/* EINTR */
-		switch (*(enum sp_kind *)ev.data.ptr) {
-		case SP_KIND_CONN:
-			serve_conn(w, ev.data.ptr);
-			break;
-		case SP_KIND_LISTEN:
-			serve_listen(s, ev.data.ptr);
-			break;
-		case SP_KIND_STOP:
-			return NULL;
+	for (;;) {
+		while (sem_wait(&s->slots) != 0)
+			;	/* EINTR */
+		gave_slot = 0;
+		while (!gave_slot) {
+			if (atomic_load(&s->stopping))
+				return NULL;
+			n = epoll_wait(s->epfd, &ev, 1, -1);
+			if (n <= 0)
+				continue;	/* EINTR */
+			switch (*(enum sp_kind *)ev.data.ptr) {
+			case SP_KIND_CONN:
+				gave_slot = serve_conn(w, ev.data.ptr);
+				break;
+			case SP_KIND_LISTEN:
+				serve_listen(s, ev.data.ptr);
+				break;
+			case SP_KIND_STOP:
+				return NULL;
+			}
 		}
 	}
-	return NULL;
 }
 
 /*
@@ -365,6 +396,19 @@ sweeper_main(void *arg)
 	return NULL;
 }
 
+/* slot_count: twice the CPUs this process may run on, at most the pool. */
+static unsigned
+slot_count(unsigned contexts)
+{
+	cpu_set_t set;
+	unsigned n = 1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		n = (unsigned)CPU_COUNT(&set);
+	n *= 2;
+	return n < contexts ? n : contexts;
+}
+
 int
 sp_server_open(struct vetd *vd, const struct config *c,
     struct sp_server **out, char *err, size_t errsz)
@@ -399,6 +443,12 @@ sp_server_open(struct vetd *vd, const struct config *c,
 		    strerror(errno));
 		return -1;
 	}
+	if (sem_init(&s->slots, 0, slot_count(c->contexts)) != 0) {
+		snprintf(err, errsz, "cannot set up the listener: %s",
+		    strerror(errno));
+		return -1;
+	}
+	s->slots_made = 1;
 	for (size_t i = 0; i < c->contexts; i++) {
 		struct sp_worker *w = &s->workers[i];
 		if (rpc_call_init(&w->call, vd) != 0) {
@@ -475,6 +525,9 @@ sp_server_stop(struct sp_server **sp)
 	atomic_store(&s->stopping, 1);
 	if (s->stopfd >= 0 && write(s->stopfd, &one, sizeof(one)) < 0)
 		log_warn("cannot wake the listener threads");
+	/* Threads waiting for a slot get one and see stopping. */
+	for (size_t i = 0; s->slots_made && i < s->n_workers; i++)
+		sem_post(&s->slots);
 	for (size_t i = 0; i < s->n_workers; i++)
 		if (s->workers[i].started)
 			pthread_join(s->workers[i].thread, NULL);
@@ -496,6 +549,8 @@ sp_server_stop(struct sp_server **sp)
 		sem_destroy(&s->workers[i].done);
 	}
 	free(s->workers);
+	if (s->slots_made)
+		sem_destroy(&s->slots);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->stopfd >= 0)
