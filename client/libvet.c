@@ -302,6 +302,14 @@ int
 client_call_flags(vet_client *c, const char *name, const ProtobufCMessage *in,
     ProtobufCMessage **out, int flags, vet_status *st)
 {
+	return client_call_alloc(c, name, in, out, flags, NULL, st);
+}
+
+int
+client_call_alloc(vet_client *c, const char *name, const ProtobufCMessage *in,
+    ProtobufCMessage **out, int flags, ProtobufCAllocator *alloc,
+    vet_status *st)
+{
 	const ProtobufCMethodDescriptor *md;
 	Vet__V1__RpcResponse *resp = NULL;
 	ProtobufCMessage *payload = NULL;
@@ -335,7 +343,7 @@ client_call_flags(vet_client *c, const char *name, const ProtobufCMessage *in,
 	if (!sent)
 		return st->code;
 
-	resp = vet__v1__rpc_response__unpack(NULL, reply.len, reply.data);
+	resp = vet__v1__rpc_response__unpack(alloc, reply.len, reply.data);
 	if (resp == NULL) {
 		status_set(st, VET_INTERNAL, 0,
 		    "vetd sent a reply that does not decode (%zu bytes)",
@@ -356,7 +364,7 @@ client_call_flags(vet_client *c, const char *name, const ProtobufCMessage *in,
 		status_set(st, code, resp->revision, "%s",
 		    resp->status != NULL ? resp->status->message : "");
 	if (resp->payload.len > 0 || st->code == VET_OK) {
-		payload = protobuf_c_message_unpack(md->output, NULL,
+		payload = protobuf_c_message_unpack(md->output, alloc,
 		    resp->payload.len, resp->payload.data);
 		if (payload == NULL && st->code == VET_OK)
 			status_set(st, VET_INTERNAL, resp->revision,
@@ -372,7 +380,7 @@ done:
 		explicit_bzero(reply.data, reply.len);
 	}
 	if (resp != NULL)
-		vet__v1__rpc_response__free_unpacked(resp, NULL);
+		vet__v1__rpc_response__free_unpacked(resp, alloc);
 	client_reply_done(c, &reply);
 	return st->code;
 }

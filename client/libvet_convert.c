@@ -206,6 +206,20 @@ fail:
 	return -1;
 }
 
+/* text_copy is str_copy without printf, for the hundreds of decisions
+ * of a BatchCheck: s (NULL: "") cut to size - 1 bytes, NUL-terminated. */
+static void
+text_copy(char *dst, size_t size, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		s = "";
+	n = strnlen(s, size - 1);
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 void
 decision_from_wire(const Vet__V1__Decision *w, vet_decision *d)
 {
@@ -214,12 +228,12 @@ decision_from_wire(const Vet__V1__Decision *w, vet_decision *d)
 	d->effect = w->effect == VET__V1__EFFECT__EFFECT_ALLOW ? VET_ALLOW :
 	    VET_DENY;
 	d->reason = (int)w->reason;
-	str_copy(d->reason_name, sizeof(d->reason_name),
+	text_copy(d->reason_name, sizeof(d->reason_name),
 	    vet_reason_name(d->reason));
-	str_copy(d->explanation, sizeof(d->explanation), w->explanation);
+	text_copy(d->explanation, sizeof(d->explanation), w->explanation);
 	d->valid_until = w->valid_until;
 	d->revision = w->revision;
-	str_copy(d->policy_digest, sizeof(d->policy_digest),
+	text_copy(d->policy_digest, sizeof(d->policy_digest),
 	    w->policy_digest);
 	d->decided_at = w->decided_at;
 	d->at = w->at != 0 ? w->at : w->decided_at;

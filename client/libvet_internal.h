@@ -36,6 +36,11 @@ int client_call(vet_client *c, const char *name, const ProtobufCMessage *in,
 int client_call_flags(vet_client *c, const char *name,
     const ProtobufCMessage *in, ProtobufCMessage **out, int flags,
     vet_status *st);
+/* client_call_alloc is client_call_flags decoding the reply with alloc
+ * (NULL: malloc); the caller frees *out with the same allocator. */
+int client_call_alloc(vet_client *c, const char *name,
+    const ProtobufCMessage *in, ProtobufCMessage **out, int flags,
+    ProtobufCAllocator *alloc, vet_status *st);
 
 /* libvet_convert.c: each *_from_wire fills a zeroed struct and returns 0,
  * or -1 on allocation failure having freed what it allocated. */

@@ -24,6 +24,7 @@
 
 #include "history.h"
 #include "record.h"
+#include "record_decode.h"
 #include "status.h"
 #include "store_index.h"
 #include "store_internal.h"
@@ -97,8 +98,10 @@ person_decode(const MDB_val *k, const MDB_val *v, int whole, struct person *p,
 {
 	int rv;
 
-	if ((rv = record_person_decode_meta(v->mv_data, v->mv_size, whole, p,
-	    m)) != STATUS_OK)
+	/* The check path (whole = 0) takes the hand-written decoder. */
+	rv = whole ? record_person_decode_meta(v->mv_data, v->mv_size, 1, p,
+	    m) : record_decode_person_used(v->mv_data, v->mv_size, p, m);
+	if (rv != STATUS_OK)
 		return rv;
 	if (strlen(p->id) != k->mv_size ||
 	    memcmp(p->id, k->mv_data, k->mv_size) != 0)
