@@ -6,8 +6,9 @@
  * the defined caveats, duplicate ids); the first bad one fails the call
  * with INVALID_ARGUMENT naming its index. Then every record is written in
  * the one write transaction of the call, so either all are stored or, on
- * any failure, none. A record equal to the stored one is counted unchanged
- * and not written.
+ * any failure, none; their report index entries are written together at
+ * the end, in key order (store_index_batch_begin). A record equal to the
+ * stored one is counted unchanged and not written.
  *
  * Defaults for values an import may leave out, chosen so that importing
  * the same register twice changes nothing: status UNSPECIFIED is ACTIVE,
@@ -27,6 +28,7 @@
 #include "rpc.h"
 #include "status.h"
 #include "store.h"
+#include "store_index.h"
 #include "validate.h"
 
 #define IMPORT_MAX	1000	/* people per call, as in vetting.proto */
@@ -320,10 +322,12 @@ enum import_outcome {
 	IMPORT_UNCHANGED,
 };
 
-/* import_one writes record i (already validated); -1 with status set. */
+/* import_one writes record i (already validated), its index changes into
+ * ib; -1 with status set. */
 static int
 import_one(struct rpc_call *call, size_t i, const Vet__V1__Person *in,
-    struct person *p, struct person *stored, enum import_outcome *out)
+    struct person *p, struct person *stored, struct index_batch *ib,
+    enum import_outcome *out)
 {
 	int rv;
 
@@ -359,7 +363,7 @@ import_one(struct rpc_call *call, size_t i, const Vet__V1__Person *in,
 		}
 	}
 	p->updated_at = call->now;
-	if ((rv = store_person_put(call->txn, p)) != STATUS_OK) {
+	if ((rv = store_person_put_batch(call->txn, p, ib)) != STATUS_OK) {
 		rpc_fail(call, rv, "cannot write person %s to the store",
 		    p->id);
 		return -1;
@@ -373,8 +377,10 @@ HANDLER(import_people, ImportPeopleRequest, ImportPeopleResponse)
 	Vet__V1__ImportPeopleResponse resp =
 	    VET__V1__IMPORT_PEOPLE_RESPONSE__INIT;
 	struct person *stored;
+	struct index_batch *ib = NULL;
 	enum import_outcome outcome;
 	size_t i;
+	int rv;
 
 	if (input->n_people == 0 || input->n_people > IMPORT_MAX) {
 		rpc_fail(call, STATUS_INVALID_ARGUMENT, "an import holds 1 to "
@@ -392,17 +398,28 @@ HANDLER(import_people, ImportPeopleRequest, ImportPeopleResponse)
 			goto fail;
 	if (import_duplicates(call, input) != 0)
 		goto fail;
-	/* Then all of them, in this one transaction. */
+	/* Then all of them, in this one transaction, their index entries
+	 * written together, sorted, at the end (store_index_batch.c). */
+	if ((rv = store_index_batch_begin(call->txn, &ib)) != STATUS_OK) {
+		rpc_fail(call, rv, "cannot start the index batch");
+		goto fail;
+	}
 	for (i = 0; i < input->n_people; i++) {
 		if (import_one(call, i, input->people[i], &call->scratch,
-		    stored, &outcome) != 0)
+		    stored, ib, &outcome) != 0) {
+			store_index_batch_free(&ib);
 			goto fail;
+		}
 		if (outcome == IMPORT_CREATED)
 			resp.created++;
 		else if (outcome == IMPORT_UPDATED)
 			resp.updated++;
 		else
 			resp.unchanged++;
+	}
+	if ((rv = store_index_batch_end(call->txn, &ib)) != STATUS_OK) {
+		rpc_fail(call, rv, "cannot write the report indexes");
+		goto fail;
 	}
 	rpc_audit_change(call, "import: %u created, %u updated, %u unchanged",
 	    resp.created, resp.updated, resp.unchanged);

@@ -283,7 +283,8 @@ person_keys(const struct person *p, struct keyset *ks, struct counterset *cs,
 	return 0;
 }
 
-/* Writes. */
+/* Writes: at once, or into the batch of store_index_person_batch. */
+static _Thread_local struct index_batch *batching;
 
 static int
 ikey_put(struct store_txn *t, const struct ikey *k)
@@ -292,6 +293,8 @@ ikey_put(struct store_txn *t, const struct ikey *k)
 
 	if (!key_ok(t, k))
 		return STATUS_INVALID_ARGUMENT;
+	if (batching != NULL)
+		return index_batch_add(batching, INDEX_OP_PUT, k->b, k->len, 0);
 	return store_txn_put(t, t->s->indexes, &kv, &none);
 }
 
@@ -303,6 +306,8 @@ ikey_del(struct store_txn *t, const struct ikey *k)
 
 	if (!key_ok(t, k))
 		return STATUS_INVALID_ARGUMENT;
+	if (batching != NULL)
+		return index_batch_add(batching, INDEX_OP_DEL, k->b, k->len, 0);
 	rv = store_txn_del(t, t->s->indexes, &kv);
 	return rv == STATUS_NOT_FOUND ? STATUS_OK : rv;
 }
@@ -319,6 +324,9 @@ counter_add(struct store_txn *t, const struct ikey *k, int64_t delta)
 
 	if (!key_ok(t, k))
 		return STATUS_INVALID_ARGUMENT;
+	if (batching != NULL)
+		return index_batch_add(batching, INDEX_OP_COUNT, k->b, k->len,
+		    delta);
 	rv = store_txn_get(t, t->s->indexes, &kv, &v);
 	if (rv == STATUS_OK && v.mv_size == 8)
 		n = store_le_get(v.mv_data, 8);
@@ -403,6 +411,10 @@ activity_purge(struct store_txn *t, const char *id)
 	size_t idlen = strnlen(id, ID_MAX), rest;
 	int rc, rv = STATUS_OK;
 
+	/* It reads the index: a batch's changes go first. */
+	if (batching != NULL &&
+	    (rv = store_index_batch_flush(t, batching)) != STATUS_OK)
+		return rv;
 	from.len = 0;
 	key_byte(&from, PFX_PERSON);
 	key_str(&from, id, ID_MAX);
@@ -485,6 +497,18 @@ store_index_person(struct store_txn *t, const struct person *old,
 		rv = activity_purge(t, old->id);
 done:
 	free(s);
+	return rv;
+}
+
+int
+store_index_person_batch(struct store_txn *t, struct index_batch *b,
+    const struct person *old, const struct person *new_p)
+{
+	int rv;
+
+	batching = b;
+	rv = store_index_person(t, old, new_p);
+	batching = NULL;
 	return rv;
 }
 

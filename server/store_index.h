@@ -95,6 +95,40 @@ struct index_pos {
 int store_index_person(struct store_txn *t, const struct person *old,
     const struct person *new_p);
 
+/*
+ * The bulk path (store_index_batch.c), for a write that puts many people
+ * (ImportPeople): store_person_put_batch collects each person's index
+ * changes in b instead of writing them, and store_index_batch_end writes
+ * them all in key order through one cursor, each counter once with its
+ * summed delta, MDB_APPEND past the table's last key: each index page is
+ * visited once per batch instead of once per key. Until _end the txn's
+ * indexes lack the batch's changes, so the write that began it must end
+ * it, in the same txn, before it reads them (a scan) or commits; a write
+ * that fails instead frees it (store_index_batch_free). STATUS_OK,
+ * RESOURCE_EXHAUSTED, or the store's error (t's sticky one: a full map
+ * grows and retries).
+ */
+struct index_batch;
+int store_index_batch_begin(struct store_txn *t, struct index_batch **out);
+int store_index_batch_end(struct store_txn *t, struct index_batch **b);
+void store_index_batch_free(struct index_batch **b);
+/* store_person_put with the indexes through b (store_people.c). */
+int store_person_put_batch(struct store_txn *t, const struct person *p,
+    struct index_batch *b);
+/* store_index_person into b (NULL: written at once). */
+int store_index_person_batch(struct store_txn *t, struct index_batch *b,
+    const struct person *old, const struct person *new_p);
+/* For store_index*.c: adding one operation; writing what b holds (b
+ * stays, empty). */
+enum index_op_kind {
+	INDEX_OP_PUT = 1,
+	INDEX_OP_DEL,
+	INDEX_OP_COUNT,
+};
+int index_batch_add(struct index_batch *b, int op, const uint8_t *key,
+    size_t len, int64_t delta);
+int store_index_batch_flush(struct store_txn *t, struct index_batch *b);
+
 /* store_index_rebuild empties the indexes and fills them from every
  * person record, then records STORE_INDEX_FORMAT; t is a write txn. */
 int store_index_rebuild(struct store_txn *t);

@@ -247,14 +247,15 @@ store_person_history(struct store_txn *t, const char *id, struct history *out)
  * person_write files new (with m) under k, the history h when write_history
  * is set, and moves the person's pending entry from old_next to
  * m->next_event_at, and brings the report indexes from old to new
- * (store_index.h). old is the state as stored before (NULL for a new
- * person), not as caught up: the indexes hold what is stored. Every write
- * of a person, the scheduled ones included, comes through here.
+ * (store_index.h; into the batch ib, if not NULL). old is the state as
+ * stored before (NULL for a new person), not as caught up: the indexes
+ * hold what is stored. Every write of a person, the scheduled ones
+ * included, comes through here.
  */
 static int
 person_write(struct store_txn *t, const MDB_val *k, const struct person *old,
     const struct person *new, const struct person_meta *m, vtime old_next,
-    const struct history *h, int write_history)
+    const struct history *h, int write_history, struct index_batch *ib)
 {
 	uint8_t pkey[STORE_KEY_MAX], *buf = NULL;
 	MDB_val key = *k, v, pk, none = { 0, NULL };
@@ -264,7 +265,7 @@ person_write(struct store_txn *t, const MDB_val *k, const struct person *old,
 	if ((rv = record_person_encode_meta(new, m, &buf, &len)) != STATUS_OK)
 		return rv;
 	if (!t->s->indexes_absent &&
-	    (rv = store_index_person(t, old, new)) != STATUS_OK)
+	    (rv = store_index_person_batch(t, ib, old, new)) != STATUS_OK)
 		return rv;
 	v.mv_data = buf;
 	v.mv_size = len;
@@ -311,7 +312,7 @@ person_write(struct store_txn *t, const MDB_val *k, const struct person *old,
  */
 static int
 person_put(struct store_txn *t, const struct person *p,
-    const struct event *scheduled)
+    const struct event *scheduled, struct index_batch *ib)
 {
 	struct person *old = NULL, *stored = NULL;
 	struct person_meta m = { 0 }, om = { 0 };
@@ -389,7 +390,7 @@ person_put(struct store_txn *t, const struct person *p,
 	else
 		m.next_event_at = om.next_event_at;
 	rv = person_write(t, &k, stored != NULL ? stored : old, p, &m,
-	    old_next, &h, added.n > 0);
+	    old_next, &h, added.n > 0, ib);
 done:
 	history_free(&added);
 	history_free(&h);
@@ -401,14 +402,21 @@ done:
 int
 store_person_put(struct store_txn *t, const struct person *p)
 {
-	return person_put(t, p, NULL);
+	return person_put(t, p, NULL, NULL);
+}
+
+int
+store_person_put_batch(struct store_txn *t, const struct person *p,
+    struct index_batch *b)
+{
+	return person_put(t, p, NULL, b);
 }
 
 int
 store_person_put_scheduled(struct store_txn *t, const struct person *p,
     const struct event *e)
 {
-	return person_put(t, p, e);
+	return person_put(t, p, e, NULL);
 }
 
 /*
@@ -499,7 +507,7 @@ store_scheduled_due(struct store_txn *t, vtime now, size_t max,
 		}
 		after->updated_at = now;
 		if ((rv = person_write(t, &id, before, after, &m, old_next,
-		    &h, 0)) != STATUS_OK)
+		    &h, 0, NULL)) != STATUS_OK)
 			goto out;
 		n++;
 		if (fn != NULL && (rv = fn(before, after, arg)) != 0)

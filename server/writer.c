@@ -1,30 +1,34 @@
 /*
  * writer.c: the writer thread and its queue (see writer.h). The queue is
- * bounded by the number of nng contexts, since each context has at most
- * one request in flight. Writes are taken from the queue all at once and
+ * bounded by the number of contexts (requests served at once), each with
+ * at most one request in flight. Writes are taken from the queue all at once and
  * run as one group commit (rpc_execute_writes, store_write_batch): one
- * fsync for every write waiting, replies sent after it. Between writes,
- * and at least once a second, the
- * writer also commits the audit entries nobody's write carries: queued
- * decisions (audit_queue.c) and coalesced rejected attempts (auth.c), and
- * writes back the states whose scheduled events have come due
- * (scheduled.c). Once the queue drains after writes, it returns freed
- * memory to the system (trim_when_idle).
+ * fsync for every write waiting, replies sent after it, but at most one
+ * full ImportPeople per commit (call_people). Between writes, and at
+ * least once a second, the writer also commits the audit entries nobody's
+ * write carries: queued decisions (audit_queue.c) and coalesced rejected
+ * attempts (auth.c), and writes back the states whose scheduled events
+ * have come due (scheduled.c). Once the queue drains after writes, it
+ * returns freed memory to the system (trim_when_idle).
  */
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "audit.h"
+#include "methods.h"
 #include "rpc.h"
 #include "scheduled.h"
+#include "vetting.pb-c.h"
 #include "writer.h"
 
 #define DRAIN_EVERY_MS	1000	/* rejected attempts reach the log */
 #define TRIM_EVERY_MS	1000	/* malloc_trim after writes, when idle */
+#define PEOPLE_PER_COMMIT 1000	/* imported people per group commit */
 
 struct writer {
 	struct vetd	*vd;
@@ -38,6 +42,28 @@ struct writer {
 	int64_t		next_trim_ms;	/* trim_when_idle */
 	int		trim_pending;	/* writes since the last trim */
 };
+
+/*
+ * call_people: the people a queued write imports (ImportPeople's records;
+ * 0 for any other write). A group commit takes at most PEOPLE_PER_COMMIT
+ * of them, one full import (and always one call): LMDB keeps the largest
+ * transaction's dirty pages malloc'd for the life of the process (its
+ * me_dpages list), and an import's entries scatter over the report
+ * indexes, about two pages per person on a large store. Bounded so,
+ * vetd's memory after a bulk load does not grow with the number of
+ * imports in flight (docs/BENCHMARKS.md).
+ */
+static size_t
+call_people(const struct rpc_call *c)
+{
+	const Vet__V1__ImportPeopleRequest *in;
+
+	if (c->method == NULL || c->input == NULL ||
+	    strcmp(c->method->name, "ImportPeople") != 0)
+		return 0;
+	in = (const Vet__V1__ImportPeopleRequest *)c->input;
+	return in->n_people > 0 ? in->n_people : 1;
+}
 
 static int64_t
 monotonic_ms(void)
@@ -99,9 +125,12 @@ writer_main(void *arg)
 		}
 		/* Group commit: take every queued write (up to a batch). */
 		struct rpc_call *call = w->head, *batch[RPC_WRITE_BATCH_MAX];
-		size_t n = 0;
+		size_t n = 0, people = 0;
 		int stop = call == NULL && w->stopping;
 		while (w->head != NULL && n < RPC_WRITE_BATCH_MAX) {
+			people += call_people(w->head);
+			if (n > 0 && people > PEOPLE_PER_COMMIT)
+				break;	/* the rest: the next commit */
 			batch[n++] = w->head;
 			w->head = w->head->next;
 		}
