@@ -11,9 +11,8 @@
 #include <time.h>
 
 #include "sp_conn.h"
+#include "sp_wire.h"
 
-#define SP_REQ0		0x30	/* the peer's protocol: nng's REQ0 */
-#define SP_REP0		0x31	/* ours */
 #define BIG_FIRST	65536	/* a large frame's buffer starts here */
 
 int64_t
@@ -23,23 +22,6 @@ sp_monotonic_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
 static void
@@ -52,7 +34,8 @@ set_deadline(struct sp_conn *c, enum sp_deadline why, int64_t at)
 int
 sp_conn_greet(int fd)
 {
-	static const uint8_t header[8] = { 0, 'S', 'P', 0, 0, SP_REP0, 0, 0 };
+	static const uint8_t header[SP_HELLO_LEN] = { 0, 'S', 'P', 0, 0,
+	    SP_REP0, 0, 0 };
 
 	return send(fd, header, sizeof(header), MSG_NOSIGNAL | MSG_DONTWAIT) ==
 	    (ssize_t)sizeof(header) ? 0 : -1;
@@ -105,7 +88,7 @@ sp_conn_frame(struct sp_conn *c, size_t max_frame, uint8_t **frame,
 		*why = "an ipc frame whose type is not 1";
 		return -1;
 	}
-	n = be64(c->in + hdr - 8);
+	n = sp_get_be64(c->in + hdr - 8);
 	if (n < 4 || n > max_frame) {
 		*why = n < 4 ? "a frame too short to hold a request id" :
 		    "a frame larger than max_frame";
@@ -245,7 +228,7 @@ sp_conn_reply(struct sp_conn *c, const uint8_t *backtrace, size_t bt_len,
 	ssize_t n;
 
 	head[0] = 1;
-	put_be64(head + hdr - 8, bt_len + body_len);
+	sp_put_be64(head + hdr - 8, bt_len + body_len);
 	memcpy(head + hdr, backtrace, bt_len);
 	iov[0].iov_base = head;
 	iov[0].iov_len = hdr + bt_len;

@@ -20,29 +20,13 @@
 
 #include "rpc.pb-c.h"
 #include "sp_fake.h"
+#include "sp_wire.h"
 
 #define HELD_MAX	16
 
 static int held[HELD_MAX];
 static int n_held;
 static struct sp_fake *running;	/* started and not yet stopped */
-
-static uint64_t
-be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
 static int
 read_full(int fd, void *buf, size_t n)
@@ -99,7 +83,7 @@ read_request(struct sp_fake *f, int fd, uint8_t **msg, size_t *len)
 
 	if (read_full(fd, h, hl) != 0 || (f->ipc && h[0] != 1))
 		return -1;
-	n = be64(h + (f->ipc ? 1 : 0));
+	n = sp_get_be64(h + (f->ipc ? 1 : 0));
 	if (n < 4 || n > (1 << 20) || (*msg = malloc(n)) == NULL)
 		return -1;
 	if (read_full(fd, *msg, n) != 0) {
@@ -154,7 +138,7 @@ answer(struct sp_fake *f, int fd, const uint8_t *msg, size_t len)
 	if (!found || (frame = malloc(hl + 4 + want)) == NULL)
 		goto done;
 	frame[0] = 1;
-	put_be64(frame + (f->ipc ? 1 : 0), f->reply_len);
+	sp_put_be64(frame + (f->ipc ? 1 : 0), f->reply_len);
 	memcpy(frame + hl, msg, 4);
 	body = vet__v1__rpc_response__pack(&resp, frame + hl + 4);
 	if (body == want)
@@ -169,7 +153,8 @@ done:
 static void
 serve(struct sp_fake *f, int fd)
 {
-	static const uint8_t rep[8] = { 0, 'S', 'P', 0, 0, 0x31, 0, 0 };
+	static const uint8_t rep[SP_HELLO_LEN] = { 0, 'S', 'P', 0, 0,
+	    SP_REP0, 0, 0 };
 	uint8_t hello[8], head[9 + 4];
 	uint8_t *msg = NULL;
 	size_t len, hl = f->ipc ? 9 : 8;
@@ -192,7 +177,7 @@ serve(struct sp_fake *f, int fd)
 	case SP_FAKE_HUGE_HEADER:
 		/* The header and the id; the body never comes. */
 		head[0] = 1;
-		put_be64(head + (f->ipc ? 1 : 0), f->reply_len);
+		sp_put_be64(head + (f->ipc ? 1 : 0), f->reply_len);
 		memcpy(head + hl, msg, 4);
 		write_full(fd, head, hl + 4);
 		break;
@@ -283,7 +268,7 @@ count_frames(struct sp_fake *f, int fd, int hello)
 		have += (size_t)n;
 	at = hello ? 8 : 0;
 	while (at + hl <= have) {
-		uint64_t len = be64(buf + at + (f->ipc ? 1 : 0));
+		uint64_t len = sp_get_be64(buf + at + (f->ipc ? 1 : 0));
 		if (len > have - at - hl)
 			break;
 		frames++;
