@@ -1,5 +1,5 @@
 #!/bin/sh
-# build-deb.sh [OUTDIR]: build the Debian packages vetd, libvet0 and
+# build-deb.sh [OUTDIR]: build the Debian packages vetd, libvet1 and
 # libvet-dev from this tree with the standard tools. The repository keeps
 # its packaging in deploy/debian so its top level stays as it is: this
 # script copies the tree (without meson build directories) to

@@ -154,11 +154,11 @@ Test(package, vetd_holds_the_programs_units_pages_and_config)
 	    root), 0, "vetctl's default socket is not /run/vetd/vetd.sock");
 }
 
-Test(package, libvet0_and_libvet_dev_hold_the_library)
+Test(package, libvet1_and_libvet_dev_hold_the_library)
 {
 	char lib[256];
 
-	snprintf(lib, sizeof(lib), "/usr/lib/%s/libvet.so.0", multiarch);
+	snprintf(lib, sizeof(lib), "/usr/lib/%s/libvet.so.1", multiarch);
 	assert_file(lib, 0);
 	snprintf(lib, sizeof(lib), "/usr/lib/%s/libvet.so", multiarch);
 	assert_file(lib, 0);
@@ -167,12 +167,12 @@ Test(package, libvet0_and_libvet_dev_hold_the_library)
 	snprintf(lib, sizeof(lib), "/usr/lib/%s/pkgconfig/vet.pc", multiarch);
 	assert_file(lib, 0644);
 	assert_file("/usr/include/vet/vet.h", 0644);
-	cr_expect_eq(sh("dpkg-deb -c %s/libvet0_*.deb | grep -q "
-	    "'libvet.so.0$\\|libvet.so.0 ->'", getenv("PKG_DEBS")), 0);
+	cr_expect_eq(sh("dpkg-deb -c %s/libvet1_*.deb | grep -q "
+	    "'libvet.so.1$\\|libvet.so.1 ->'", getenv("PKG_DEBS")), 0);
 	cr_expect_eq(sh("dpkg-deb -f %s/libvet-dev_*.deb Depends | grep -q "
-	    "'libvet0 (='", getenv("PKG_DEBS")), 0);
+	    "'libvet1 (='", getenv("PKG_DEBS")), 0);
 	cr_expect_eq(sh("dpkg-deb -f %s/vetd_*.deb Depends | grep -q "
-	    "'libvet0'", getenv("PKG_DEBS")), 0, "vetctl's libvet0 is not a "
+	    "'libvet1'", getenv("PKG_DEBS")), 0, "vetctl's libvet1 is not a "
 	    "dependency of vetd");
 }
 
