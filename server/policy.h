@@ -26,6 +26,7 @@ struct policy_marking {
 	/* min_rank[s]: index into schemes[s].levels, or -1: scheme s does
 	 * not satisfy this marking. */
 	int	min_rank[POLICY_MAX_SCHEMES];
+	char	needs[160];	/* "nsv SC or police NPPV3", made by each change */
 };
 
 struct policy {

@@ -43,6 +43,7 @@ struct arena {
 	uint8_t	*base;
 	size_t	size;
 	size_t	used;
+	size_t	last;			/* offset of the last allocation */
 	struct arena_chunk *extra;	/* overflow, freed on reset */
 };
 

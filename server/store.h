@@ -150,8 +150,11 @@ void store_txn_set_now(struct store_txn *t, vtime now);
  * state with any scheduled event (a leaver or suspension recorded for a
  * later time) that has come due applied. STATUS_NOT_FOUND, or
  * STATUS_DATA_LOSS if a stored record does not decode or names another id.
- * store_person_get_used is the same for the check path: entries past
- * n_clearances and n_briefings are left as they were.
+ * store_person_get_rule is the same for the check path, filling only what
+ * the rule (policy_rule.c) reads: the id, nationality, status and times,
+ * each clearance's scheme, level, times and status, each briefing's
+ * compartment and times; the other strings are left empty, and entries
+ * past n_clearances and n_briefings as they were.
  *
  * store_person_put replaces any person with the same id, and appends to
  * their history the events that lead from the state it replaces (as
@@ -166,7 +169,7 @@ void store_txn_set_now(struct store_txn *t, vtime now);
  * puts need a write txn (STATUS_INTERNAL otherwise).
  */
 int store_person_get(struct store_txn *t, const char *id, struct person *out);
-int store_person_get_used(struct store_txn *t, const char *id,
+int store_person_get_rule(struct store_txn *t, const char *id,
     struct person *out);
 int store_person_put(struct store_txn *t, const struct person *p);
 struct event;
@@ -174,7 +177,7 @@ int store_person_put_scheduled(struct store_txn *t, const struct person *p,
     const struct event *e);
 
 /*
- * store_person_at is the check path's read. at 0: as store_person_get_used,
+ * store_person_at is the check path's read. at 0: as store_person_get_rule,
  * with *next_event (if not NULL) the next scheduled event's time (0:
  * none). Otherwise the state at time at folded from the history alone
  * (history_state_at: the attributes are today's), with *next_event the

@@ -98,9 +98,10 @@ person_decode(const MDB_val *k, const MDB_val *v, int whole, struct person *p,
 {
 	int rv;
 
-	/* The check path (whole = 0) takes the hand-written decoder. */
+	/* The check path (whole = 0) takes the hand-written decoder, which
+	 * fills only what the rule reads. */
 	rv = whole ? record_person_decode_meta(v->mv_data, v->mv_size, 1, p,
-	    m) : record_decode_person_used(v->mv_data, v->mv_size, p, m);
+	    m) : record_decode_person_rule(v->mv_data, v->mv_size, p, m);
 	if (rv != STATUS_OK)
 		return rv;
 	if (strlen(p->id) != k->mv_size ||
@@ -196,7 +197,7 @@ store_person_get(struct store_txn *t, const char *id, struct person *out)
 }
 
 int
-store_person_get_used(struct store_txn *t, const char *id, struct person *out)
+store_person_get_rule(struct store_txn *t, const char *id, struct person *out)
 {
 	return person_get_now(t, id, 0, out, NULL);
 }

@@ -55,6 +55,16 @@ totals=$(awk '
 		if (files > seen) failed += files - seen
 		printf "%d passed, %d failed\n", passed, failed
 	}' "$log" $asan_log)
+# CI keeps only the tail of this output: name what failed just above
+# the totals, with Criterion's assertion lines, so a red run says why.
+failures=$( (awk '/^test:/ { name = $0 } /^result:/ && !/exit status 0$/ {
+		print name "  " $0 }' "$log" $asan_log
+	grep -h -E '^\[(FAIL|----)\]|Assertion Failed|ERROR: (Address|Leak|Undefined)' \
+	    "$log" $asan_log) 2>/dev/null)
+if [ -n "$failures" ]; then
+	echo "Failures (from $log${asan_log:+ $asan_log}):"
+	echo "$failures" | head -n 60
+fi
 echo "$totals"
 case "$totals" in
 *" 0 failed") [ "$meson_status" -eq 0 ] && exit 0 ;;
