@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "batch_request.h"
 #include "convert.h"
 #include "decision_encode.h"
 #include "handlers.h"
@@ -185,77 +186,134 @@ HANDLER(check, CheckRequest, Decision)
  * goes straight into the payload, the fields convert_decision would set
  * pointing at the request's and the decision's own strings, with no
  * message or string copy per decision. The payload is handed to rpc.c as
- * rpc_closure would hand it (call->out, in the call's arena).
+ * rpc_closure would hand it (call->out, in the call's arena). The entries
+ * come from protobuf-c's unpack (the handler) or straight from the wire
+ * (batch_check_wire, batch_request.c); either way each goes through
+ * batch_one, so both answer alike.
  */
-HANDLER(batch_check, BatchCheckRequest, BatchCheckResponse)
-{
-	struct rpc_call *call = closure_data;
+struct batch {
 	struct caveat_cache cache;
-	uint32_t reasons[REASON_COUNT] = { 0 };
+	uint32_t reasons[REASON_COUNT];
+	uint8_t	*out;
+	size_t	len;
+	size_t	i;
+};
+
+/* batch_begin: the reply's room for n (1..BATCH_CHECK_MAX) entries. */
+static int
+batch_begin(struct rpc_call *call, struct batch *b, size_t n)
+{
 	ProtobufCAllocator *alloc = rpc_allocator(call);
-	struct check_request req;
+
+	memset(b->reasons, 0, sizeof(b->reasons));
+	b->cache.n = 0;
+	b->len = 0;
+	b->i = 0;
+	if ((b->out = alloc->alloc(alloc->allocator_data, n * ENTRY_MAX)) ==
+	    NULL) {
+		rpc_fail(call, STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * batch_one decides one entry and appends its decision; -1 with the call
+ * failed (rpc_fail) when the store cannot be read. valid: NULL, or what
+ * convert_check is known to make of in (batch_request_next's valid).
+ */
+static int
+batch_one(struct rpc_call *call, struct batch *b,
+    const Vet__V1__CheckRequest *in, const struct check_request *valid)
+{
+	Vet__V1__Decision w = VET__V1__DECISION__INIT;
+	const struct check_request *req = valid;
+	struct check_request own;
 	struct decision d;
-	uint8_t *out;
-	size_t len = 0, body;
+	size_t body;
 	char err[256];
 	int rv;
 
-	cache.n = 0;
+	if (req == NULL && convert_check(in, &own, err, sizeof(err)) == 0)
+		req = &own;
+	if (req == NULL) {
+		deny_invalid(&d, err);
+	} else if (in->min_revision > call->revision) {
+		deny_invalid(&d, "the requested revision is not reached yet");
+	} else if ((rv = decide(call, &b->cache, req, &d)) != STATUS_OK) {
+		rpc_fail(call, rv, "cannot read the store to decide");
+		return -1;
+	}
+	audit_decision_note(call, d.reason == REASON_INVALID_REQUEST ?
+	    NULL : req, &d);
+	if (d.reason > 0 && d.reason < REASON_COUNT)
+		b->reasons[d.reason]++;
+	/* As convert_decision. Echo the id only when it was valid. */
+	w.effect = (Vet__V1__Effect)d.effect;
+	w.reason = (Vet__V1__Reason)d.reason;
+	w.explanation = d.explanation;
+	w.valid_until = d.valid_until;
+	w.revision = call->revision;
+	w.policy_digest = (char *)call->vd->policy->digest;
+	w.decided_at = call->now;
+	w.at = d.reason != REASON_INVALID_REQUEST && req->at != 0 ?
+	    req->at : call->now;
+	w.person_id = d.reason == REASON_INVALID_REQUEST ? "" :
+	    in->person_id;
+	if ((body = decision_body_size(&w)) > ENTRY_MAX - DECISION_ENTRY_HEAD) {
+		rpc_fail(call, STATUS_INTERNAL, "decision %zu does not fit "
+		    "its reply", b->i);
+		return -1;
+	}
+	b->len += decision_entry_encode_sized(&w, body, b->out + b->len);
+	b->i++;
+	return 0;
+}
+
+/* batch_end counts the decisions and hands the reply to rpc.c. */
+static void
+batch_end(struct rpc_call *call, struct batch *b)
+{
+	for (size_t r = 1; r < REASON_COUNT; r++)
+		if (b->reasons[r] > 0)
+			metrics_decisions((enum reason)r, b->reasons[r]);
+	call->out = b->out;
+	call->out_len = b->len;
+	call->out_set = 1;
+}
+
+HANDLER(batch_check, BatchCheckRequest, BatchCheckResponse)
+{
+	struct rpc_call *call = closure_data;
+	struct batch b;
+
 	if (input->n_checks == 0 || input->n_checks > BATCH_CHECK_MAX) {
 		rpc_fail(call, STATUS_INVALID_ARGUMENT, "a batch holds 1 to %d "
 		    "checks, not %zu", BATCH_CHECK_MAX, input->n_checks);
 		goto fail;
 	}
-	if ((out = alloc->alloc(alloc->allocator_data,
-	    input->n_checks * ENTRY_MAX)) == NULL)
-		goto oom;
-	for (size_t i = 0; i < input->n_checks; i++) {
-		const Vet__V1__CheckRequest *in = input->checks[i];
-		Vet__V1__Decision w = VET__V1__DECISION__INIT;
-
-		if (convert_check(in, &req, err, sizeof(err)) != 0) {
-			deny_invalid(&d, err);
-		} else if (in->min_revision > call->revision) {
-			deny_invalid(&d, "the requested revision is not "
-			    "reached yet");
-		} else if ((rv = decide(call, &cache, &req, &d)) !=
-		    STATUS_OK) {
-			rpc_fail(call, rv, "cannot read the store to decide");
+	if (batch_begin(call, &b, input->n_checks) != 0)
+		goto fail;
+	for (size_t i = 0; i < input->n_checks; i++)
+		if (batch_one(call, &b, input->checks[i], NULL) != 0)
 			goto fail;
-		}
-		audit_decision_note(call, d.reason == REASON_INVALID_REQUEST ?
-		    NULL : &req, &d);
-		if (d.reason > 0 && d.reason < REASON_COUNT)
-			reasons[d.reason]++;
-		/* As convert_decision. Echo the id only when it was valid. */
-		w.effect = (Vet__V1__Effect)d.effect;
-		w.reason = (Vet__V1__Reason)d.reason;
-		w.explanation = d.explanation;
-		w.valid_until = d.valid_until;
-		w.revision = call->revision;
-		w.policy_digest = (char *)call->vd->policy->digest;
-		w.decided_at = call->now;
-		w.at = d.reason != REASON_INVALID_REQUEST && req.at != 0 ?
-		    req.at : call->now;
-		w.person_id = d.reason == REASON_INVALID_REQUEST ? "" :
-		    in->person_id;
-		if ((body = decision_body_size(&w)) >
-		    ENTRY_MAX - DECISION_ENTRY_HEAD) {
-			rpc_fail(call, STATUS_INTERNAL, "decision %zu does not "
-			    "fit its reply", i);
-			goto fail;
-		}
-		len += decision_entry_encode_sized(&w, body, out + len);
-	}
-	for (size_t r = 1; r < REASON_COUNT; r++)
-		if (reasons[r] > 0)
-			metrics_decisions((enum reason)r, reasons[r]);
-	call->out = out;
-	call->out_len = len;
-	call->out_set = 1;
+	batch_end(call, &b);
 	return;
-oom:
-	rpc_fail(call, STATUS_RESOURCE_EXHAUSTED, "out of memory");
 fail:
 	closure(NULL, call);
+}
+
+/* A failure needs no closure(NULL) here: rpc_closure ignores NULL. */
+void
+batch_check_wire(struct rpc_call *call, struct batch_request *br)
+{
+	struct batch_entry e;
+	struct batch b;
+
+	if (batch_begin(call, &b, br->n) != 0)
+		return;
+	while (batch_request_next(br, &e))
+		if (batch_one(call, &b, &e.msg, e.valid ? &e.req : NULL) != 0)
+			return;
+	batch_end(call, &b);
 }
