@@ -7,7 +7,9 @@
  * are untrusted: the transport caps their size, protobuf-c decodes them,
  * and the converters in libvet_convert.c copy them into the structs of
  * vet.h, so no protobuf-c type crosses the public API. The methods
- * themselves are in libvet_methods.c.
+ * themselves are in libvet_methods.c. BatchCheck packs its request and
+ * reads its reply by hand (libvet_batch.c, client_call_packed), leaving
+ * to client_reply_decode any reply its reader declines.
  *
  * Transports (libvet_transport.h, docs/TRANSPORT.md): ipc:// and tcp://
  * go direct (libvet_direct.c: blocking sockets speaking nng's SP protocol
@@ -218,51 +220,40 @@ request_id_make(char *buf, size_t size)
 }
 
 /*
- * client_encode packs the envelope for in into *frame (buf when it fits,
- * else allocated: the caller frees *frame if it is not buf), after
- * TRANSPORT_HEADROOM bytes left for the transport; *len is the
- * envelope's length.
+ * client_encode wraps the packed payload (plen bytes) in the envelope,
+ * into *frame (buf when it fits, else allocated: the caller frees *frame
+ * if it is not buf), after TRANSPORT_HEADROOM bytes left for the
+ * transport; *len is the envelope's length.
  */
 static int
 client_encode(vet_client *c, const ProtobufCMethodDescriptor *md,
-    const ProtobufCMessage *in, const char *request_id, uint8_t *buf,
-    size_t bufsz, uint8_t **frame, size_t *len)
+    const uint8_t *payload, size_t plen, const char *request_id,
+    uint8_t *buf, size_t bufsz, uint8_t **frame, size_t *len)
 {
 	Vet__V1__RpcRequest env = VET__V1__RPC_REQUEST__INIT;
 	const char *service = vet__v1__vetting__descriptor.name;
 	char method[128];
-	uint8_t pbuf[CLIENT_STACK_FRAME / 2];
-	uint8_t *payload, *f;
-	size_t plen, n;
-	int rv = -1;
+	uint8_t *f;
+	size_t n;
 
 	snprintf(method, sizeof(method), "/%s/%s", service, md->name);
-	plen = protobuf_c_message_get_packed_size(in);
-	payload = plen <= sizeof(pbuf) ? pbuf : malloc(plen);
-	if (payload == NULL)
-		return -1;
-	protobuf_c_message_pack(in, payload);
-
 	env.method = method;
 	env.request_id = (char *)request_id;
 	env.timeout_ms = (uint32_t)c->timeout_ms;
 	env.token.data = c->token;
 	env.token.len = c->token_len;
-	env.payload.data = payload;
+	/* protobuf-c packs but never writes through it. */
+	env.payload.data = (uint8_t *)payload;
 	env.payload.len = plen;
 	n = vet__v1__rpc_request__get_packed_size(&env);
 	f = TRANSPORT_HEADROOM + n <= bufsz ? buf :
 	    malloc(TRANSPORT_HEADROOM + n);
 	if (f == NULL)
-		goto done;
+		return -1;
 	vet__v1__rpc_request__pack(&env, f + TRANSPORT_HEADROOM);
 	*frame = f;
 	*len = n;
-	rv = 0;
-done:
-	if (payload != pbuf)
-		free(payload);
-	return rv;
+	return 0;
 }
 
 /* client_exchange sends the frame on the client's transport. */
@@ -283,6 +274,47 @@ client_reply_done(vet_client *c, struct transport_reply *r)
 		direct_reply_done(c->direct, r);
 	else
 		nngreq_reply_done(r);
+}
+
+/*
+ * client_call_md sends the packed payload and reads the reply: with rd
+ * first, if there is one, else (or if rd declines) as
+ * client_reply_decode does.
+ */
+static int
+client_call_md(vet_client *c, const ProtobufCMethodDescriptor *md,
+    const uint8_t *payload, size_t plen, client_reader *rd, void *rarg,
+    ProtobufCMessage **out, int flags, ProtobufCAllocator *alloc,
+    vet_status *st)
+{
+	struct transport_reply reply = { NULL, 0, NULL };
+	uint8_t buf[CLIENT_STACK_FRAME], *frame = NULL;
+	size_t len;
+	char request_id[2 * REQUEST_ID_BYTES + 1];
+	int sent;
+
+	if (request_id_make(request_id, sizeof(request_id)) != 0)
+		return status_set(st, VET_INTERNAL, 0,
+		    "cannot make a request id: %s", strerror(errno));
+	if (client_encode(c, md, payload, plen, request_id, buf, sizeof(buf),
+	    &frame, &len) != 0)
+		return status_oom(st);
+	sent = client_exchange(c, frame, len, &reply, st) == VET_OK;
+	/* The frame held the token. */
+	if (c->token_len > 0)
+		explicit_bzero(frame + TRANSPORT_HEADROOM, len);
+	if (frame != buf)
+		free(frame);
+	if (!sent)
+		return st->code;
+	if (rd == NULL || !rd(rarg, reply.data, reply.len, request_id, st))
+		client_reply_decode(md, reply.data, reply.len, request_id, out,
+		    flags, alloc, st);
+	/* The caller zeroes *out; client_reply_decode its own copies. */
+	if (flags & CLIENT_SECRET_REPLY)
+		explicit_bzero(reply.data, reply.len);
+	client_reply_done(c, &reply);
+	return st->code;
 }
 
 /*
@@ -311,13 +343,8 @@ client_call_alloc(vet_client *c, const char *name, const ProtobufCMessage *in,
     vet_status *st)
 {
 	const ProtobufCMethodDescriptor *md;
-	Vet__V1__RpcResponse *resp = NULL;
-	ProtobufCMessage *payload = NULL;
-	struct transport_reply reply = { NULL, 0, NULL };
-	uint8_t buf[CLIENT_STACK_FRAME], *frame = NULL;
-	size_t len;
-	char request_id[2 * REQUEST_ID_BYTES + 1];
-	int code, sent;
+	uint8_t pbuf[CLIENT_STACK_FRAME / 2], *payload;
+	size_t plen;
 
 	*out = NULL;
 	if (c == NULL)
@@ -328,28 +355,51 @@ client_call_alloc(vet_client *c, const char *name, const ProtobufCMessage *in,
 	if (md == NULL || in->descriptor != md->input)
 		return status_set(st, VET_INTERNAL, 0,
 		    "libvet has no method %s", name);
-	if (request_id_make(request_id, sizeof(request_id)) != 0)
-		return status_set(st, VET_INTERNAL, 0,
-		    "cannot make a request id: %s", strerror(errno));
-	if (client_encode(c, md, in, request_id, buf, sizeof(buf), &frame,
-	    &len) != 0)
+	plen = protobuf_c_message_get_packed_size(in);
+	payload = plen <= sizeof(pbuf) ? pbuf : malloc(plen);
+	if (payload == NULL)
 		return status_oom(st);
-	sent = client_exchange(c, frame, len, &reply, st) == VET_OK;
-	/* The frame held the token. */
-	if (c->token_len > 0)
-		explicit_bzero(frame + TRANSPORT_HEADROOM, len);
-	if (frame != buf)
-		free(frame);
-	if (!sent)
-		return st->code;
+	protobuf_c_message_pack(in, payload);
+	client_call_md(c, md, payload, plen, NULL, NULL, out, flags, alloc, st);
+	if (payload != pbuf)
+		free(payload);
+	return st->code;
+}
 
-	resp = vet__v1__rpc_response__unpack(alloc, reply.len, reply.data);
-	if (resp == NULL) {
-		status_set(st, VET_INTERNAL, 0,
-		    "vetd sent a reply that does not decode (%zu bytes)",
-		    reply.len);
-		goto done;
-	}
+int
+client_call_packed(vet_client *c, const char *name, const uint8_t *payload,
+    size_t plen, client_reader *rd, void *rarg, ProtobufCMessage **out,
+    ProtobufCAllocator *alloc, vet_status *st)
+{
+	const ProtobufCMethodDescriptor *md;
+
+	*out = NULL;
+	if (c == NULL)
+		return status_set(st, VET_INVALID_ARGUMENT, 0,
+		    "no client (vet_client_open first)");
+	md = protobuf_c_service_descriptor_get_method_by_name(
+	    &vet__v1__vetting__descriptor, name);
+	if (md == NULL)
+		return status_set(st, VET_INTERNAL, 0,
+		    "libvet has no method %s", name);
+	return client_call_md(c, md, payload, plen, rd, rarg, out, 0, alloc,
+	    st);
+}
+
+int
+client_reply_decode(const ProtobufCMethodDescriptor *md, const uint8_t *data,
+    size_t len, const char *request_id, ProtobufCMessage **out, int flags,
+    ProtobufCAllocator *alloc, vet_status *st)
+{
+	Vet__V1__RpcResponse *resp;
+	ProtobufCMessage *payload = NULL;
+	int code;
+
+	*out = NULL;
+	resp = vet__v1__rpc_response__unpack(alloc, len, data);
+	if (resp == NULL)
+		return status_set(st, VET_INTERNAL, 0,
+		    "vetd sent a reply that does not decode (%zu bytes)", len);
 	if (strcmp(resp->request_id, request_id) != 0) {
 		status_set(st, VET_INTERNAL, 0,
 		    "vetd's answer carries another request's id");
@@ -373,14 +423,9 @@ client_call_alloc(vet_client *c, const char *name, const ProtobufCMessage *in,
 	}
 	*out = payload;
 done:
-	if (flags & CLIENT_SECRET_REPLY) {
-		/* The caller zeroes *out; these copies go here. */
-		if (resp != NULL && resp->payload.len > 0)
-			explicit_bzero(resp->payload.data, resp->payload.len);
-		explicit_bzero(reply.data, reply.len);
-	}
-	if (resp != NULL)
-		vet__v1__rpc_response__free_unpacked(resp, alloc);
-	client_reply_done(c, &reply);
+	/* The caller zeroes *out and the reply; this copy goes here. */
+	if ((flags & CLIENT_SECRET_REPLY) && resp->payload.len > 0)
+		explicit_bzero(resp->payload.data, resp->payload.len);
+	vet__v1__rpc_response__free_unpacked(resp, alloc);
 	return st->code;
 }

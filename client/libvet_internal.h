@@ -41,6 +41,31 @@ int client_call_flags(vet_client *c, const char *name,
 int client_call_alloc(vet_client *c, const char *name,
     const ProtobufCMessage *in, ProtobufCMessage **out, int flags,
     ProtobufCAllocator *alloc, vet_status *st);
+/*
+ * A method's own reader of its reply's bytes (the whole RpcResponse):
+ * returns 1 when it took the reply (st and the method's outputs filled,
+ * exactly as client_reply_decode and the method would have), 0 to leave
+ * the reply to client_reply_decode.
+ */
+typedef int client_reader(void *arg, const uint8_t *data, size_t len,
+    const char *request_id, vet_status *st);
+/*
+ * client_call_packed is client_call_alloc for a payload the method
+ * packed itself (plen bytes), its reply read by rd (with rarg) first.
+ * *out is set only when rd declined.
+ */
+int client_call_packed(vet_client *c, const char *name,
+    const uint8_t *payload, size_t plen, client_reader *rd, void *rarg,
+    ProtobufCMessage **out, ProtobufCAllocator *alloc, vet_status *st);
+/*
+ * client_reply_decode reads a reply to method md whose request carried
+ * request_id, with protobuf-c: st gets the status, *out the decoded
+ * payload if there was one (freed by the caller with alloc).
+ */
+int client_reply_decode(const ProtobufCMethodDescriptor *md,
+    const uint8_t *data, size_t len, const char *request_id,
+    ProtobufCMessage **out, int flags, ProtobufCAllocator *alloc,
+    vet_status *st);
 
 /* libvet_convert.c: each *_from_wire fills a zeroed struct and returns 0,
  * or -1 on allocation failure having freed what it allocated. */

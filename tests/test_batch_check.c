@@ -3,13 +3,18 @@
  * loaded with the benchmarks' population (vet-dataset through
  * ImportPeople). vetd now writes BatchCheck's reply by hand
  * (server/decision_encode.c) and reads people with a hand-written decoder
- * (server/record_decode.c); libvet decodes the reply into an arena owned
- * by the call. Each decision of a batch must be exactly the decision a
- * single Check gives for the same request (effect, reason, explanation,
- * valid_until, revision, policy digest, time), over the dataset's dozen
- * reasons, invalid requests, unknown markings and caveats, and checks at
- * past times; and a batch of 1,000 decisions too large for the first
- * arena chunk must come back whole.
+ * (server/record_decode.c); libvet packs the request and reads the reply
+ * by hand too (client/batch_pack.c, client/batch_reply.c), and every
+ * reply vetd sends here, errors included, must be read that way, none
+ * left to protobuf-c (batch_reply_declines). Each decision of a batch
+ * must be exactly the decision a single Check gives for the same request
+ * (effect, reason, explanation, valid_until, revision, policy digest,
+ * time), over the dataset's dozen reasons, invalid requests, unknown
+ * markings and caveats, and checks at past times; and a batch of 1,000
+ * decisions with the longest ids (once too large for the first chunk of
+ * libvet's arena) must come back whole. The error replies: an empty batch vetd refuses,
+ * and a vetd that does not know the caller's token, whose refusal every
+ * check of the batch fails closed with, in vet_check's words.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -21,6 +26,8 @@
 
 #include <vet/vet.h>
 
+#include "auth_fixture.h"
+#include "batch_wire.h"
 #include "fixture.h"
 #include "gen.h"
 
@@ -111,6 +118,7 @@ run_once(size_t *reasons)
 
 	cr_assert_eq(vet_batch_check(client, reqs, N, batch, &st), VET_OK,
 	    "%s", st.message);
+	cr_assert_eq(batch_reply_declines(), 0, "a reply left to protobuf-c");
 	batch_at = batch[0].decided_at;
 	for (size_t i = 0; i < N; i++) {
 		vet_check(client, &reqs[i], &single[i], &st);
@@ -177,6 +185,7 @@ Test(batch_check, a_reply_larger_than_the_first_chunk_comes_back_whole)
 	}
 	cr_assert_eq(vet_batch_check(client, reqs, N, batch, &st), VET_OK,
 	    "%s", st.message);
+	cr_assert_eq(batch_reply_declines(), 0, "a reply left to protobuf-c");
 	for (size_t i = 0; i < N; i++) {
 		cr_assert_eq(batch[i].effect, VET_DENY);
 		cr_assert_str_eq(batch[i].reason_name, "UNKNOWN_PERSON",
@@ -188,4 +197,69 @@ Test(batch_check, a_reply_larger_than_the_first_chunk_comes_back_whole)
 		cr_assert_str_eq(batch[i].policy_digest,
 		    single[i].policy_digest);
 	}
+}
+
+Test(batch_check, an_empty_batch_is_refused_by_vetd)
+{
+	vet_health_info h;
+	vet_status st;
+
+	cr_assert_eq(vet_health(client, &h, &st), VET_OK, "%s", st.message);
+	cr_assert_eq(vet_batch_check(client, reqs, 0, NULL, &st),
+	    VET_INVALID_ARGUMENT);
+	cr_assert_str_eq(st.message, "a batch holds 1 to 1000 checks, not 0");
+	cr_assert_eq(st.revision, h.revision);
+	cr_assert_gt(st.revision, 0);
+	cr_assert_eq(batch_reply_declines(), 0, "a reply left to protobuf-c");
+}
+
+/* This vetd trusts no uid on its socket: every caller needs a token it
+ * knows. */
+static struct vetd_proc authd;
+
+static void
+authd_stop(void)
+{
+	fixture_cleanup(&authd);
+}
+
+TestSuite(batch_errors, .fini = authd_stop, .timeout = 60);
+
+Test(batch_errors, an_unknown_token_fails_every_check_closed)
+{
+	static const char unknown[] =
+	    "vetd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	vet_options o = { .token = unknown };
+	vet_client *c;
+	vet_decision one;
+	vet_status st, st1;
+	char admin[TOKEN_SIZE], want[600];
+
+	ta_start(&authd, "ipc_owner_admin = false\n", "root", admin, NULL);
+	cr_assert_eq(vet_client_open(&c, authd.url, &o, &st), VET_OK, "%s",
+	    st.message);
+	for (size_t i = 0; i < 5; i++)
+		reqs[i] = (vet_check_request){ .person_id = "p0000001",
+		    .marking = "SECRET" };
+	memset(batch, 0xa5, 5 * sizeof(batch[0]));
+	cr_assert_eq(vet_batch_check(c, reqs, 5, batch, &st),
+	    VET_UNAUTHENTICATED, "%s", st.message);
+	cr_assert_eq(vet_check(c, &reqs[0], &one, &st1), VET_UNAUTHENTICATED);
+	cr_assert_str_eq(st.message, st1.message);
+	cr_assert_gt(strlen(st.message), 0);
+	cr_assert_eq(st.revision, st1.revision);
+	snprintf(want, sizeof(want), "no decision from vetd (UNAUTHENTICATED: "
+	    "%s)", st.message);
+	for (size_t i = 0; i < 5; i++) {
+		cr_assert_eq(batch[i].effect, VET_DENY);
+		cr_assert_eq(batch[i].reason, 0);
+		cr_assert_str_eq(batch[i].reason_name, "NO_ANSWER");
+		cr_assert_str_eq(batch[i].explanation, want);
+		cr_assert_str_eq(batch[i].explanation, one.explanation);
+		cr_assert_eq(batch[i].revision, st.revision);
+		cr_assert_eq(batch[i].valid_until, 0);
+		cr_assert_str_eq(batch[i].policy_digest, "");
+	}
+	cr_assert_eq(batch_reply_declines(), 0, "a reply left to protobuf-c");
+	vet_client_close(&c);
 }
