@@ -20,35 +20,35 @@
 
 /*
  * The arena. Most allocations come from a buffer on the decoder's stack;
- * when it runs out, chunks are malloc'd and chained, and arena_release
+ * when it runs out, chunks are malloc'd and chained, and decode_arena_release
  * frees them. Free is a no-op: everything goes at once.
  */
 #define ARENA_ALIGN	_Alignof(max_align_t)
 #define ARENA_STACK	16384
 #define ARENA_CHUNK	16384
 
-union arena_chunk {
-	union arena_chunk *next;
+union decode_arena_chunk {
+	union decode_arena_chunk *next;
 	max_align_t	align;
 };
 
-struct arena {
+struct decode_arena {
 	unsigned char	*cur;
 	size_t		 avail;
-	union arena_chunk *chunks;
+	union decode_arena_chunk *chunks;
 	int		 oom;
 };
 
-union arena_stack {
+union decode_arena_stack {
 	max_align_t	align;
 	unsigned char	bytes[ARENA_STACK];
 };
 
 static void *
-arena_alloc(void *data, size_t size)
+decode_arena_alloc(void *data, size_t size)
 {
-	struct arena *a = data;
-	union arena_chunk *c;
+	struct decode_arena *a = data;
+	union decode_arena_chunk *c;
 	unsigned char *p;
 	size_t need, csize;
 
@@ -77,14 +77,14 @@ arena_alloc(void *data, size_t size)
 }
 
 static void
-arena_free(void *data, void *p)
+decode_arena_free(void *data, void *p)
 {
 	(void)data;
 	(void)p;
 }
 
 static void
-arena_init(struct arena *a, union arena_stack *st)
+decode_arena_init(struct decode_arena *a, union decode_arena_stack *st)
 {
 	a->cur = st->bytes;
 	a->avail = sizeof(st->bytes);
@@ -93,9 +93,9 @@ arena_init(struct arena *a, union arena_stack *st)
 }
 
 static void
-arena_release(struct arena *a)
+decode_arena_release(struct decode_arena *a)
 {
-	union arena_chunk *c;
+	union decode_arena_chunk *c;
 
 	while ((c = a->chunks) != NULL) {
 		a->chunks = c->next;
@@ -105,7 +105,7 @@ arena_release(struct arena *a)
 
 /* Status for a failed unpack: damaged bytes, or no memory to read them. */
 static int
-arena_status(const struct arena *a)
+decode_arena_status(const struct decode_arena *a)
 {
 	return a->oom ? STATUS_RESOURCE_EXHAUSTED : STATUS_DATA_LOSS;
 }
@@ -387,20 +387,20 @@ static int
 person_decode(const uint8_t *buf, size_t len, struct person *out, int whole,
     struct person_meta *m)
 {
-	union arena_stack st;
-	struct arena a;
+	union decode_arena_stack st;
+	struct decode_arena a;
 	ProtobufCAllocator alloc = {
-		.alloc = arena_alloc, .free = arena_free, .allocator_data = &a
+		.alloc = decode_arena_alloc, .free = decode_arena_free, .allocator_data = &a
 	};
 	Vet__Store__V1__PersonRecord *r;
 	int rv;
 
 	if (len > RECORD_DECODE_MAX)
 		return STATUS_DATA_LOSS;
-	arena_init(&a, &st);
+	decode_arena_init(&a, &st);
 	r = vet__store__v1__person_record__unpack(&alloc, len, buf);
 	if (r == NULL) {
-		rv = arena_status(&a);
+		rv = decode_arena_status(&a);
 		goto done;
 	}
 	if (!person_record_valid(r)) {
@@ -414,7 +414,7 @@ person_decode(const uint8_t *buf, size_t len, struct person *out, int whole,
 	}
 	rv = STATUS_OK;
 done:
-	arena_release(&a);
+	decode_arena_release(&a);
 	return rv;
 }
 
@@ -499,10 +499,10 @@ caveat_record_valid(const Vet__Store__V1__CaveatRecord *r)
 int
 record_caveat_decode(const uint8_t *buf, size_t len, struct caveat *out)
 {
-	union arena_stack st;
-	struct arena a;
+	union decode_arena_stack st;
+	struct decode_arena a;
 	ProtobufCAllocator alloc = {
-		.alloc = arena_alloc, .free = arena_free, .allocator_data = &a
+		.alloc = decode_arena_alloc, .free = decode_arena_free, .allocator_data = &a
 	};
 	Vet__Store__V1__CaveatRecord *r;
 	size_t i;
@@ -510,10 +510,10 @@ record_caveat_decode(const uint8_t *buf, size_t len, struct caveat *out)
 
 	if (len > RECORD_DECODE_MAX)
 		return STATUS_DATA_LOSS;
-	arena_init(&a, &st);
+	decode_arena_init(&a, &st);
 	r = vet__store__v1__caveat_record__unpack(&alloc, len, buf);
 	if (r == NULL) {
-		rv = arena_status(&a);
+		rv = decode_arena_status(&a);
 		goto done;
 	}
 	if (!caveat_record_valid(r)) {
@@ -531,7 +531,7 @@ record_caveat_decode(const uint8_t *buf, size_t len, struct caveat *out)
 	out->builtin = 0;
 	rv = STATUS_OK;
 done:
-	arena_release(&a);
+	decode_arena_release(&a);
 	return rv;
 }
 
@@ -562,19 +562,19 @@ record_reply_encode(const struct stored_reply *sr, uint8_t **buf,
 int
 record_reply_decode(const uint8_t *buf, size_t len, struct stored_reply *out)
 {
-	union arena_stack st;
-	struct arena a;
+	union decode_arena_stack st;
+	struct decode_arena a;
 	ProtobufCAllocator alloc = {
-		.alloc = arena_alloc, .free = arena_free, .allocator_data = &a
+		.alloc = decode_arena_alloc, .free = decode_arena_free, .allocator_data = &a
 	};
 	Vet__Store__V1__ReplyRecord *r;
 	uint8_t *reply;
 	int rv;
 
-	arena_init(&a, &st);
+	decode_arena_init(&a, &st);
 	r = vet__store__v1__reply_record__unpack(&alloc, len, buf);
 	if (r == NULL) {
-		rv = arena_status(&a);
+		rv = decode_arena_status(&a);
 		goto done;
 	}
 	if (!fits(r->method, FIELD_SIZE(struct stored_reply, method)) ||
@@ -599,6 +599,6 @@ record_reply_decode(const uint8_t *buf, size_t len, struct stored_reply *out)
 	out->reply_len = r->reply.len;
 	rv = STATUS_OK;
 done:
-	arena_release(&a);
+	decode_arena_release(&a);
 	return rv;
 }

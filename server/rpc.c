@@ -5,8 +5,6 @@
  * writer thread and run in one store transaction together with the stored
  * reply that makes them idempotent.
  */
-#include <sys/mman.h>
-
 #include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +25,6 @@
 #include "vetting.pb-c.h"
 #include "writer.h"
 
-#define ARENA_SIZE		(256 * 1024)
-/* Kept touched between requests: a BatchCheck of 100 uses about 54 KB
- * (request, decisions, envelope); giving pages back and faulting them in
- * again cost it 5 page faults a call (docs/BENCHMARKS.md). */
-#define ARENA_KEEP		(64 * 1024)
 #define REQUEST_ID_MAX		64
 #define METHOD_PREFIX		"/vet.v1.Vetting/"
 #define REPLY_KEEP_SECONDS	(24 * 3600)
@@ -40,54 +33,6 @@
 
 static Vet__V1__Vetting_Service vetting_service =
     VET__V1__VETTING__INIT(vetting_);
-
-struct arena_chunk {
-	struct arena_chunk *next;
-	max_align_t	data[];
-};
-
-static void *
-arena_alloc(struct arena *a, size_t size)
-{
-	size = (size + 15) & ~(size_t)15;
-	if (size <= a->size - a->used) {
-		void *p = a->base + a->used;
-		a->last = a->used;
-		a->used += size;
-		return p;
-	}
-	struct arena_chunk *c = malloc(sizeof(*c) + size);
-	if (c == NULL)
-		return NULL;
-	c->next = a->extra;
-	a->extra = c;
-	return c->data;
-}
-
-/*
- * arena_trim gives back the unused end of the arena's last allocation p,
- * which the caller has filled to len bytes: a handler that reserves for
- * the worst case (BatchCheck's reply) then leaves the reply's envelope
- * on the pages it already touched. Anything else is left as it is.
- */
-static void
-arena_trim(struct arena *a, const void *p, size_t len)
-{
-	if (a->used > 0 && p == a->base + a->last &&
-	    len <= a->used - a->last)
-		a->used = a->last + ((len + 15) & ~(size_t)15);
-}
-
-static void
-arena_reset(struct arena *a)
-{
-	while (a->extra != NULL) {
-		struct arena_chunk *c = a->extra;
-		a->extra = c->next;
-		free(c);
-	}
-	a->used = 0;
-}
 
 static void *
 pb_alloc(void *data, size_t size)
@@ -131,43 +76,25 @@ rpc_call_init(struct rpc_call *call, struct vetd *vd)
 {
 	memset(call, 0, sizeof(*call));
 	call->vd = vd;
-	if ((call->arena.base = malloc(ARENA_SIZE)) == NULL)
+	if (arena_init(&call->arena) != 0)
 		return -1;
-	call->arena.size = ARENA_SIZE;
 	call->pb_allocator.alloc = pb_alloc;
 	call->pb_allocator.free = pb_free;
 	call->pb_allocator.allocator_data = &call->arena;
 	return 0;
 }
 
-/*
- * rpc_call_release gives back what a large request took, once its reply
- * has been copied into the transport's message: the overflow chunks, and
- * the pages of the arena past ARENA_KEEP, which a bulk import touches and
- * a check never does. Without it each of the pool's contexts would hold
- * its last import (a megabyte or more) until its next request.
- */
+/* rpc_call_release: the reply has been sent (rpc.h). */
 void
 rpc_call_release(struct rpc_call *call)
 {
-	struct arena *a = &call->arena;
-	uintptr_t from, to;
-
-	if (a->used > ARENA_KEEP) {
-		from = ((uintptr_t)a->base + ARENA_KEEP + 4095) & ~(uintptr_t)4095;
-		to = ((uintptr_t)a->base + a->size) & ~(uintptr_t)4095;
-		if (to > from)
-			madvise((void *)from, to - from, MADV_DONTNEED);
-	}
-	arena_reset(a);
+	arena_release(&call->arena);
 }
 
 void
 rpc_call_fini(struct rpc_call *call)
 {
-	arena_reset(&call->arena);
-	free(call->arena.base);
-	call->arena.base = NULL;
+	arena_fini(&call->arena);
 }
 
 void

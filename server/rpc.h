@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "model.h"
 
 struct config;
@@ -34,17 +35,6 @@ struct vetd {
 	struct audit_log *audit;	/* the decision-log queue (audit.h) */
 	atomic_int	draining;	/* set on SIGTERM: refuse new work */
 	atomic_long	in_flight;	/* requests received, not yet replied */
-};
-
-/* A bump allocator reset after every request: no malloc per request in
- * the steady state. */
-struct arena_chunk;
-struct arena {
-	uint8_t	*base;
-	size_t	size;
-	size_t	used;
-	size_t	last;			/* offset of the last allocation */
-	struct arena_chunk *extra;	/* overflow, freed on reset */
 };
 
 struct rpc_call {
