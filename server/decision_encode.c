@@ -10,33 +10,7 @@
 #include <string.h>
 
 #include "decision_encode.h"
-
-#define WIRE_VARINT	0
-#define WIRE_LEN	2
-#define KEY(num, wire)	((uint8_t)((num) << 3 | (wire)))
-
-static size_t
-varint_size(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static uint8_t *
-put_varint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
+#include "pb_write.h"
 
 /* An enum travels as an int32: negative ones as their 64-bit form. */
 static uint64_t

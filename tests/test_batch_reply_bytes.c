@@ -11,46 +11,7 @@
 #include <string.h>
 
 #include "batch_reply_both.h"
-
-/* Hand-written bytes: a byte buffer and protobuf's pieces. */
-struct wbuf {
-	uint8_t	b[4096];
-	size_t	n;
-};
-
-static void
-w_byte(struct wbuf *w, uint8_t c)
-{
-	cr_assert_lt(w->n, sizeof(w->b));
-	w->b[w->n++] = c;
-}
-
-static void
-w_varint(struct wbuf *w, uint64_t v)
-{
-	while (v >= 0x80) {
-		w_byte(w, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	w_byte(w, (uint8_t)v);
-}
-
-static void
-w_bytes(struct wbuf *w, unsigned num, const void *p, size_t len)
-{
-	w_varint(w, num << 3 | 2);
-	w_varint(w, len);
-	cr_assert_leq(w->n + len, sizeof(w->b));
-	memcpy(w->b + w->n, p, len);
-	w->n += len;
-}
-
-static void
-w_int(struct wbuf *w, unsigned num, uint64_t v)
-{
-	w_varint(w, num << 3);
-	w_varint(w, v);
-}
+#include "wire_build.h"
 
 /* w_reply: an envelope around one decision (whose bytes are d), with a
  * status message of mlen bytes; extra (elen bytes) goes at the end of
@@ -62,11 +23,11 @@ w_reply(const struct wbuf *d, const char *msg, size_t mlen,
 	struct wbuf st = { .n = 0 }, pl = { .n = 0 }, env = { .n = 0 };
 
 	w_int(&st, 1, 0);
-	w_bytes(&st, 2, msg, mlen);
-	w_bytes(&pl, 1, d->b, d->n);
-	w_bytes(&env, 1, RID, strlen(RID));
-	w_bytes(&env, 2, st.b, st.n);
-	w_bytes(&env, 3, pl.b, pl.n);
+	w_str(&st, 2, msg, mlen);
+	w_str(&pl, 1, d->b, d->n);
+	w_str(&env, 1, RID, strlen(RID));
+	w_str(&env, 2, st.b, st.n);
+	w_str(&env, 3, pl.b, pl.n);
 	w_int(&env, 4, 99);
 	cr_assert_leq(env.n + elen, sizeof(env.b));
 	if (elen > 0)
@@ -83,12 +44,12 @@ w_decision(struct wbuf *d, const char *expl, size_t elen, const char *id,
 	d->n = 0;
 	w_int(d, 1, 2);
 	w_int(d, 2, 5);
-	w_bytes(d, 3, expl, elen);
+	w_str(d, 3, expl, elen);
 	w_int(d, 4, 1234);
 	w_int(d, 5, 77);
-	w_bytes(d, 6, "abc\0def", 7);
+	w_str(d, 6, "abc\0def", 7);
 	w_int(d, 7, 1700000000);
-	w_bytes(d, 8, id, idlen);
+	w_str(d, 8, id, idlen);
 }
 
 Test(batch_reply, nul_bytes_in_strings_are_cut_as_protobuf_c_cuts_them)
@@ -167,7 +128,7 @@ Test(batch_reply, odd_shapes_are_declined_and_read_by_protobuf_c)
 	}
 	/* Each field once, but out of number order: declined. */
 	d.n = 0;
-	w_bytes(&d, 8, "p0000000", 8);
+	w_str(&d, 8, "p0000000", 8);
 	w_int(&d, 1, 2);
 	cr_assert_eq(both(reply, w_reply(&d, "", 0, NULL, 0), 1), 0);
 	cr_assert_eq(ss.code, VET_OK);

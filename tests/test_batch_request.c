@@ -26,6 +26,7 @@
 #include "validate.h"
 #include "vetting.pb-c.h"
 #include "vettime.h"
+#include "wire_build.h"
 
 static size_t n_taken, n_declined, n_valid;
 
@@ -265,50 +266,6 @@ Test(batch_request, agrees_on_random_damage_and_junk)
 
 /* Hand-built wire forms. */
 
-struct wbuf {
-	uint8_t	b[32768];
-	size_t	n;
-};
-
-static void
-w_byte(struct wbuf *w, uint8_t c)
-{
-	cr_assert_lt(w->n, sizeof(w->b));
-	w->b[w->n++] = c;
-}
-
-static void
-w_varint(struct wbuf *w, uint64_t v)
-{
-	while (v >= 0x80) {
-		w_byte(w, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	w_byte(w, (uint8_t)v);
-}
-
-static void
-w_bytes(struct wbuf *w, const void *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		w_byte(w, ((const uint8_t *)s)[i]);
-}
-
-static void
-w_str(struct wbuf *w, uint32_t num, const void *s, size_t n)
-{
-	w_varint(w, (uint64_t)num << 3 | 2);
-	w_varint(w, n);
-	w_bytes(w, s, n);
-}
-
-static void
-w_int(struct wbuf *w, uint32_t num, uint64_t v)
-{
-	w_varint(w, (uint64_t)num << 3);
-	w_varint(w, v);
-}
-
 /* w_entry wraps the entry e as one element of checks. */
 static void
 w_entry(struct wbuf *w, const struct wbuf *e)
@@ -403,7 +360,7 @@ Test(batch_request, hand_built_forms)
 	w_byte(&w, 0x0a);
 	w_byte(&w, (uint8_t)(0x80 | e.n));
 	w_byte(&w, 0x00);
-	w_bytes(&w, e.b, e.n);
+	w_raw(&w, e.b, e.n);
 	cr_assert_eq(same(w.b, w.n), 1);
 	w.n = 0;
 	w_byte(&w, 0x0a);
@@ -411,10 +368,10 @@ Test(batch_request, hand_built_forms)
 	for (int i = 0; i < 4; i++)
 		w_byte(&w, 0x80);
 	w_byte(&w, 0x00);
-	w_bytes(&w, e.b, e.n);
+	w_raw(&w, e.b, e.n);
 	cr_assert_eq(same(w.b, w.n), 0);
 	e.n = 0;
-	w_bytes(&e, "\x0a\x82\x80\x80\x80\x00p1", 8);
+	w_raw(&e, "\x0a\x82\x80\x80\x80\x00p1", 8);
 	cr_assert_eq(one(), 1);
 	cr_assert_str_eq(taken_entry()->person_id, "p1");
 
@@ -470,7 +427,7 @@ Test(batch_request, hand_built_forms)
 	}
 	/* A two-byte key for a known field: declined. */
 	base();
-	w_bytes(&e, "\xa0\x00\x05", 3);
+	w_raw(&e, "\xa0\x00\x05", 3);
 	cr_assert_eq(one(), 0);
 	/* A top-level key other than 0x0a. */
 	base();
@@ -485,7 +442,7 @@ Test(batch_request, hand_built_forms)
 	w.n = 0;
 	w_byte(&w, 0x0a);
 	w_byte(&w, 0x10);
-	w_bytes(&w, e.b, e.n);
+	w_raw(&w, e.b, e.n);
 	cr_assert_eq(same(w.b, w.n), 0);
 }
 

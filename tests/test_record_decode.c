@@ -22,6 +22,7 @@
 #include "record_decode.h"
 #include "status.h"
 #include "person_rule_view.h"
+#include "wire_build.h"
 
 #define FILL	0xa5
 
@@ -287,50 +288,6 @@ Test(record_decode, agrees_on_random_damage)
 }
 
 /* Hand-built wire forms. */
-
-struct wbuf {
-	uint8_t	b[4096];
-	size_t	n;
-};
-
-static void
-w_byte(struct wbuf *w, uint8_t c)
-{
-	cr_assert_lt(w->n, sizeof(w->b));
-	w->b[w->n++] = c;
-}
-
-static void
-w_varint(struct wbuf *w, uint64_t v)
-{
-	while (v >= 0x80) {
-		w_byte(w, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	w_byte(w, (uint8_t)v);
-}
-
-static void
-w_key(struct wbuf *w, uint32_t num, int wire)
-{
-	w_varint(w, (uint64_t)num << 3 | (uint64_t)wire);
-}
-
-static void
-w_str(struct wbuf *w, uint32_t num, const void *s, size_t n)
-{
-	w_key(w, num, 2);
-	w_varint(w, n);
-	for (size_t i = 0; i < n; i++)
-		w_byte(w, ((const uint8_t *)s)[i]);
-}
-
-static void
-w_int(struct wbuf *w, uint32_t num, uint64_t v)
-{
-	w_key(w, num, 0);
-	w_varint(w, v);
-}
 
 /* w_base: the smallest valid person. */
 static void
