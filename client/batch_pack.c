@@ -32,15 +32,6 @@ bytes_size(size_t len)
 }
 
 static uint8_t *
-put_int(uint8_t *p, unsigned num, uint64_t v)
-{
-	if (v == 0)
-		return p;
-	*p++ = KEY(num, WIRE_VARINT);
-	return put_varint(p, v);
-}
-
-static uint8_t *
 put_bytes(uint8_t *p, unsigned num, const char *s, size_t len)
 {
 	*p++ = KEY(num, WIRE_LEN);

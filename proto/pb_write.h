@@ -39,4 +39,15 @@ put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
+/* put_int writes field num as a varint, unless v is 0 (proto3 leaves
+ * a zero scalar out), and returns the byte after it. */
+static inline uint8_t *
+put_int(uint8_t *p, unsigned num, uint64_t v)
+{
+	if (v == 0)
+		return p;
+	*p++ = KEY(num, WIRE_VARINT);
+	return put_varint(p, v);
+}
+
 #endif /* VET_PB_WRITE_H */

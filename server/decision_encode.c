@@ -37,15 +37,6 @@ str_size(const char *s)
 }
 
 static uint8_t *
-put_int(uint8_t *p, unsigned num, uint64_t v)
-{
-	if (v == 0)
-		return p;
-	*p++ = KEY(num, WIRE_VARINT);
-	return put_varint(p, v);
-}
-
-static uint8_t *
 put_str(uint8_t *p, unsigned num, const char *s)
 {
 	size_t n;
